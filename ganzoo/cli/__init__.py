@@ -1,0 +1,1 @@
+"""The ``ganzoo`` command line."""

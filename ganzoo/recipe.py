@@ -1,0 +1,129 @@
+"""A model is a recipe: a training method that names its parts, plus its paper.
+
+The recipe is data only (no torch), so listing and validating it is cheap.  The architecture
+is a separate axis: ``generator`` and ``discriminator`` map a kind of data (``"points"``,
+``"image"``) to a default part name, and the user may override either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+CONDITIONINGS = ("none", "class", "image")
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """An optimizer by name (``adam``, ``rmsprop``, ``sgd``) with its settings."""
+
+    name: str = "adam"
+    lr: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    weight_decay: float = 0.0
+
+    def describe(self) -> str:
+        text = f"{self.name} lr={self.lr:g}"
+        if self.name == "adam":
+            text += f" betas=({self.betas[0]:g}, {self.betas[1]:g})"
+        return text
+
+
+@dataclass(frozen=True)
+class PartChoice:
+    """A part by registry name, with keyword options for its builder."""
+
+    name: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        if not self.options:
+            return self.name
+        opts = ", ".join(f"{k}={v}" for k, v in self.options.items())
+        return f"{self.name}({opts})"
+
+
+def _choice(value: str | PartChoice) -> PartChoice:
+    return value if isinstance(value, PartChoice) else PartChoice(value)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Everything that makes a GAN variant what it is, apart from the data.
+
+    ``generator``/``discriminator`` map data kinds to default parts; a kind that is missing
+    means the recipe does not train on that kind of data by default (the user can still
+    name a part).  ``regularizers`` (terms, post-step actions, module transforms) can be
+    swapped from the command line; ``extra_terms`` are regularizer parts that define the
+    method itself (pix2pix's L1) and stay when the user swaps regularizers.
+    """
+
+    name: str
+    summary: str
+    paper: str
+    loss: str | PartChoice
+    generator: Mapping[str, str | PartChoice]
+    discriminator: Mapping[str, str | PartChoice]
+    regularizers: tuple[str | PartChoice, ...] = ()
+    extra_terms: tuple[str | PartChoice, ...] = ()
+    g_optimizer: OptimizerSpec = OptimizerSpec()
+    d_optimizer: OptimizerSpec = OptimizerSpec()
+    n_critic: int = 1
+    conditioning: str = "none"
+    latent_dim: Mapping[str, int] = field(
+        default_factory=lambda: {"points": 2, "image": 100}
+    )
+    batch_size: Mapping[str, int] = field(
+        default_factory=lambda: {"points": 256, "image": 64}
+    )
+    ema_decay: float = 0.999
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        if self.conditioning not in CONDITIONINGS:
+            raise ValueError(
+                f"recipe {self.name!r}: conditioning must be one of {CONDITIONINGS}"
+            )
+        if self.n_critic < 1:
+            raise ValueError(f"recipe {self.name!r}: n_critic must be at least 1")
+
+    @property
+    def loss_choice(self) -> PartChoice:
+        return _choice(self.loss)
+
+    @property
+    def regularizer_choices(self) -> tuple[PartChoice, ...]:
+        return tuple(_choice(r) for r in self.regularizers)
+
+    @property
+    def extra_term_choices(self) -> tuple[PartChoice, ...]:
+        return tuple(_choice(r) for r in self.extra_terms)
+
+    def generator_for(self, data_kind: str) -> PartChoice | None:
+        value = self.generator.get(data_kind)
+        return _choice(value) if value is not None else None
+
+    def discriminator_for(self, data_kind: str) -> PartChoice | None:
+        value = self.discriminator.get(data_kind)
+        return _choice(value) if value is not None else None
+
+    def describe(self) -> dict[str, Any]:
+        """A plain dict for ``ganzoo info`` and run configs."""
+        return {
+            "name": self.name,
+            "summary": self.summary,
+            "paper": self.paper,
+            "conditioning": self.conditioning,
+            "loss": self.loss_choice.describe(),
+            "regularizers": [r.describe() for r in self.regularizer_choices],
+            "extra_terms": [r.describe() for r in self.extra_term_choices],
+            "generator": {k: _choice(v).describe() for k, v in self.generator.items()},
+            "discriminator": {k: _choice(v).describe() for k, v in self.discriminator.items()},
+            "g_optimizer": self.g_optimizer.describe(),
+            "d_optimizer": self.d_optimizer.describe(),
+            "n_critic": self.n_critic,
+            "latent_dim": dict(self.latent_dim),
+            "batch_size": dict(self.batch_size),
+            "ema_decay": self.ema_decay,
+            "notes": self.notes,
+        }

@@ -1,0 +1,1 @@
+"""The one generic training loop and everything a run needs around it."""

@@ -1,0 +1,84 @@
+"""The single place that knows what a batch holds and what each network receives.
+
+A batch is ``(x,)``, ``(x, labels)`` or ``(input image, target image)``.  A strategy splits
+it into ``real`` (what the discriminator should accept) and ``cond`` (what both networks are
+given alongside), and draws latents; the loop stays generic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import torch
+from torch import Tensor
+
+from ganzoo.data.spec import DataSpec
+from ganzoo.errors import IncompatibleError
+
+
+@dataclass(frozen=True)
+class Conditioning:
+    """Base strategy: unconditional."""
+
+    name: str = "none"
+    latent_dim: int = 100
+
+    def split(self, batch: Sequence[Tensor]) -> tuple[Tensor, Tensor | None]:
+        return batch[0], None
+
+    def latents(self, n: int, device: torch.device | str) -> Tensor | None:
+        return torch.randn(n, self.latent_dim, device=device)
+
+    def random_cond(self, n: int, device: torch.device | str) -> Tensor | None:
+        """Conditions for sampling without data (class labels drawn uniformly, say)."""
+        return None
+
+
+@dataclass(frozen=True)
+class ClassConditioning(Conditioning):
+    """Both networks see the class label; sampling can ask for a class."""
+
+    num_classes: int = 0
+
+    def split(self, batch: Sequence[Tensor]) -> tuple[Tensor, Tensor | None]:
+        return batch[0], batch[1]
+
+    def random_cond(self, n: int, device: torch.device | str) -> Tensor | None:
+        return torch.randint(self.num_classes, (n,), device=device)
+
+
+@dataclass(frozen=True)
+class ImageConditioning(Conditioning):
+    """The generator maps an input image to an output; the discriminator sees both.
+
+    There is no latent vector: as in pix2pix, the generator's dropout is its noise.
+    """
+
+    def split(self, batch: Sequence[Tensor]) -> tuple[Tensor, Tensor | None]:
+        return batch[1], batch[0]
+
+    def latents(self, n: int, device: torch.device | str) -> Tensor | None:
+        return None
+
+
+def make_conditioning(kind: str, spec: DataSpec, latent_dim: int, dataset: str = "") -> Conditioning:
+    """The strategy for a recipe's conditioning on this data, or a clear refusal."""
+    where = f" dataset {dataset!r}" if dataset else " this dataset"
+    if kind == "none":
+        return Conditioning("none", latent_dim)
+    if kind == "class":
+        if not spec.num_classes:
+            raise IncompatibleError(
+                f"This model is class-conditional but{where} has no labels. Pick a labeled "
+                "dataset (e.g. mnist-5k, digits, ring8) or an unconditional model."
+            )
+        return ClassConditioning("class", latent_dim, spec.num_classes)
+    if kind == "image":
+        if not spec.paired:
+            raise IncompatibleError(
+                f"This model translates images (input → target) but{where} is not paired. "
+                "Pick a paired dataset such as edges2digits or paired-folder."
+            )
+        return ImageConditioning("image", 0)
+    raise IncompatibleError(f"Unknown conditioning {kind!r}; expected none, class or image.")
