@@ -1,0 +1,82 @@
+"""Fully connected generator and discriminator, for any data shape.
+
+On points they are the usual toy-GAN MLPs (linear output, no squashing); on images the
+generator ends in ``tanh`` to produce [-1, 1] pixels.  With ``conditioning="class"`` both take
+a one-hot label concatenated to their input (Mirza & Osindero 2014).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ganzoo.data.spec import DataSpec
+from ganzoo.errors import IncompatibleError
+
+
+def _class_count(spec: DataSpec, conditioning: str) -> int:
+    if conditioning == "image":
+        raise IncompatibleError(
+            "The mlp parts do not take input images; pix2pix-style models need an "
+            "image-to-image generator such as 'unet'."
+        )
+    return spec.num_classes if conditioning == "class" else 0
+
+
+def _with_label(x: Tensor, labels: Tensor | None, num_classes: int) -> Tensor:
+    if not num_classes:
+        return x
+    return torch.cat([x, F.one_hot(labels, num_classes).to(x.dtype)], dim=1)
+
+
+def _mlp(sizes: list[int], activation: nn.Module, norm: str) -> list[nn.Module]:
+    layers: list[nn.Module] = []
+    for i, o in zip(sizes[:-1], sizes[1:]):
+        layers.append(nn.Linear(i, o))
+        if norm == "layer":
+            layers.append(nn.LayerNorm(o))
+        elif norm == "batch":
+            layers.append(nn.BatchNorm1d(o))
+        layers.append(activation)
+    return layers
+
+
+class MLPGenerator(nn.Module):
+    def __init__(self, spec: DataSpec, *, latent_dim: int, conditioning: str = "none",
+                 hidden: int | None = None, depth: int = 3):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.out_shape = tuple(spec.shape)
+        self.num_classes = _class_count(spec, conditioning)
+        hidden = hidden or (128 if not spec.is_image else 256)
+        out = math.prod(spec.shape)
+        body = _mlp([latent_dim + self.num_classes] + [hidden] * depth, nn.ReLU(), "none")
+        head: list[nn.Module] = [nn.Linear(hidden, out)]
+        if spec.is_image:
+            head.append(nn.Tanh())
+        self.net = nn.Sequential(*body, *head)
+
+    def forward(self, z: Tensor, cond: Tensor | None = None) -> Tensor:
+        return self.net(_with_label(z, cond, self.num_classes)).view(-1, *self.out_shape)
+
+
+class MLPDiscriminator(nn.Module):
+    """``norm`` may be ``none`` or ``layer`` (batch statistics would break gradient penalties)."""
+
+    def __init__(self, spec: DataSpec, *, conditioning: str = "none",
+                 hidden: int | None = None, depth: int = 3, norm: str = "none"):
+        super().__init__()
+        if norm not in ("none", "layer"):
+            raise IncompatibleError(f"mlp discriminator: norm must be 'none' or 'layer', not {norm!r}.")
+        self.in_shape = tuple(spec.shape)
+        self.num_classes = _class_count(spec, conditioning)
+        hidden = hidden or (128 if not spec.is_image else 256)
+        inp = math.prod(spec.shape) + self.num_classes
+        body = _mlp([inp] + [hidden] * depth, nn.LeakyReLU(0.2), norm)
+        self.net = nn.Sequential(*body, nn.Linear(hidden, 1))
+
+    def forward(self, x: Tensor, cond: Tensor | None = None) -> Tensor:
+        return self.net(_with_label(x.flatten(1), cond, self.num_classes)).squeeze(1)
