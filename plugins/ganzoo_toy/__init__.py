@@ -3,6 +3,7 @@
 from ganzoo.data.spec import DatasetInfo, DataSpec
 from ganzoo.hookspecs import hookimpl
 
+
 @hookimpl
 def ganzoo_register_datasets(registry):
     registry.add_dataset(DatasetInfo(
