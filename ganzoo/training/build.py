@@ -57,21 +57,23 @@ class Plan:
 
 def _pick(
     registry: Registry, kind: str, user_name: str | None, default: PartChoice | None,
-    recipe: Recipe, spec: DataSpec, dataset: str,
+    recipe: Recipe, spec: DataSpec, dataset: str, options: dict[str, Any] | None = None,
 ) -> PartChoice:
-    """The user's part if named (keeping the recipe's options for the same part), else the default."""
+    """The user's part if named (keeping the recipe's options for the same part), else the
+    default; the user's ``options`` are laid over either."""
     if user_name is not None:
         registry.get(kind, user_name)  # unknown names fail here, with suggestions
-        if default is not None and default.name == user_name:
-            return default
-        return PartChoice(user_name)
-    if default is None:
+        if default is None or default.name != user_name:
+            default = PartChoice(user_name)
+    elif default is None:
         kinds = ", ".join(sorted(recipe.generator)) or "none"
         raise IncompatibleError(
             f"Model {recipe.name!r} has no default {kind} for {spec.kind} data "
             f"(dataset {dataset!r}); it trains on: {kinds}. Pick another dataset, or name an "
             f"architecture with --{kind} (see 'ganzoo list {kind}')."
         )
+    if options:
+        return PartChoice(default.name, {**default.options, **options})
     return default
 
 
@@ -82,9 +84,11 @@ def plan_run(config: TrainConfig, registry: Registry) -> Plan:
     spec = dataset.spec_for(config.image_size)
 
     generator = _pick(registry, "generator", config.generator,
-                      recipe.generator_for(spec.kind), recipe, spec, dataset.name)
+                      recipe.generator_for(spec.kind), recipe, spec, dataset.name,
+                      config.generator_options)
     discriminator = _pick(registry, "discriminator", config.discriminator,
-                          recipe.discriminator_for(spec.kind), recipe, spec, dataset.name)
+                          recipe.discriminator_for(spec.kind), recipe, spec, dataset.name,
+                          config.discriminator_options)
     loss = _pick(registry, "loss", config.loss, recipe.loss_choice, recipe, spec, dataset.name)
     if config.regularizers is None:
         regularizers = recipe.regularizer_choices

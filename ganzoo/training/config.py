@@ -27,6 +27,8 @@ class TrainConfig:
     discriminator: str | None = None
     loss: str | None = None
     regularizers: tuple[str, ...] | None = None  # () means "none"
+    generator_options: dict[str, Any] = field(default_factory=dict)
+    discriminator_options: dict[str, Any] = field(default_factory=dict)
     latent_dim: int | None = None
     n_critic: int | None = None
     lr_g: float | None = None
