@@ -42,7 +42,6 @@ class TrainConfig:
     sample_every: int = 0
     checkpoint_every: int = 0
     channels_last: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
