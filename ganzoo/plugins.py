@@ -8,6 +8,8 @@ everything else keeps working.
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import os
 import traceback
 from dataclasses import dataclass, field
@@ -77,10 +79,22 @@ def _unknown_hooks(manager: pluggy.PluginManager, plugin: object) -> list[str]:
         if not caller.has_spec():
             unknown.append(caller.name)
     for attr in dir(plugin):
-        if attr.startswith("ganzoo_") and attr not in hookspecs.HOOK_NAMES:
-            if attr not in unknown:
-                unknown.append(attr)
+        # an unmarked function named like a hook (a forgotten @hookimpl, or a misspelling);
+        # submodules such as ``ganzoo_gan`` imported by a plugin are not hooks
+        value = getattr(plugin, attr, None)
+        if (attr.startswith("ganzoo_") and inspect.isfunction(value)
+                and attr not in hookspecs.HOOK_NAMES and attr not in unknown):
+            unknown.append(attr)
     return unknown
+
+
+def _unknown_hooks_message(unknown: list[str]) -> str:
+    parts = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, hookspecs.HOOK_NAMES, n=1)
+        parts.append(f"{name} (did you mean {close[0]}?)" if close else name)
+    return (f"unknown hook(s) {', '.join(parts)}; known hooks are "
+            f"{', '.join(hookspecs.HOOK_NAMES)}")
 
 
 def load_plugins(
@@ -97,14 +111,20 @@ def load_plugins(
     infos: list[PluginInfo] = []
     candidates: list[tuple[PluginInfo, object]] = []
 
-    seen: set[str] = set()
+    owners: dict[str, str | None] = {}
     for ep in sorted(eps, key=lambda e: e.name):
-        if ep.name in seen:  # the same distribution visible twice on sys.path
-            continue
-        seen.add(ep.name)
         dist, ver = _describe(ep)
+        if ep.name in owners and owners[ep.name] == dist:
+            continue  # the same distribution visible twice on sys.path
         info = PluginInfo(ep.name, dist, ver, ep.value)
         infos.append(info)
+        if ep.name in owners:
+            _fail(info, NameError(
+                f"the plugin name {ep.name!r} is already taken by distribution "
+                f"{owners[ep.name]!r}; one of the two must rename its entry point"
+            ))
+            continue
+        owners[ep.name] = dist
         if ep.name in blocked:
             info.status = "disabled"
             continue
@@ -128,10 +148,7 @@ def load_plugins(
         unknown = _unknown_hooks(manager, obj)
         if unknown:
             manager.unregister(obj)
-            _fail(info, AttributeError(
-                f"unknown hook(s) {', '.join(unknown)}; known hooks are "
-                f"{', '.join(hookspecs.HOOK_NAMES)}"
-            ))
+            _fail(info, AttributeError(_unknown_hooks_message(unknown)))
             continue
         info.hooks = sorted(c.name for c in manager.get_hookcallers(obj) or [])
         registrar = PluginRegistrar(registry, info.name, info.distribution)

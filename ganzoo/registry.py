@@ -54,6 +54,43 @@ class Entry:
         return resolve(self.target)
 
 
+def plural(noun: str) -> str:
+    """``loss`` → ``losses``, ``entry`` → ``entries``, ``model`` → ``models``."""
+    if noun.endswith("s"):
+        return noun + "es"
+    if noun.endswith("y"):
+        return noun[:-1] + "ies"
+    return noun + "s"
+
+
+_KIND_ALIASES: dict[str, str] = {
+    **{k: k for k in KINDS},
+    **{plural(k): k for k in KINDS},
+    "recipe": "model",
+    "recipes": "model",
+}
+
+
+def is_kind(text: str) -> bool:
+    return text.lower() in _KIND_ALIASES
+
+
+def close_kind(text: str) -> str | None:
+    """The kind ``text`` most likely misspells, if any."""
+    close = difflib.get_close_matches(text.lower(), list(_KIND_ALIASES), n=1, cutoff=0.75)
+    return _KIND_ALIASES[close[0]] if close else None
+
+
+def normalize_kind(text: str) -> str:
+    """The kind named by ``text``, which may be plural (``losses``) or ``recipe(s)``."""
+    kind = _KIND_ALIASES.get(text.lower())
+    if kind is None:
+        guess = close_kind(text)
+        hint = f" Did you mean {guess!r}?" if guess else ""
+        raise UnknownNameError(f"Unknown kind {text!r}.{hint} Kinds are: {', '.join(KINDS)}.")
+    return kind
+
+
 def _natural_key(text: str) -> list[Any]:
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", text)]
 
@@ -118,9 +155,9 @@ class Registry:
         if close:
             message += " Did you mean " + " or ".join(repr(c) for c in close) + "?"
         if names:
-            message += f" Installed {kind}s: {', '.join(names)}."
+            message += f" Installed {plural(kind)}: {', '.join(names)}."
         else:
-            message += f" No {kind}s are installed."
+            message += f" No {plural(kind)} are installed."
         return message + f" Run 'ganzoo list {kind}' to see each with its plugin."
 
     def list(self, kind: str | None = None, pattern: str = "*") -> list[Entry]:
@@ -134,6 +171,25 @@ class Registry:
             for e in sorted(self._entries[k].values(), key=lambda e: _natural_key(e.name))
             if fnmatch.fnmatchcase(e.name, pattern)
         ]
+
+    def find(self, name: str, kind: str | None = None) -> list[Entry]:
+        """Every entry called ``name`` (in one kind, or across all kinds).
+
+        An unknown name raises an error with close matches from every kind searched.
+        """
+        if kind is not None:
+            return [self.get(kind, name)]
+        found = [self._entries[k][name] for k in KINDS if name in self._entries[k]]
+        if found:
+            return found
+        everything = {e.name: e.kind for e in self.list()}
+        close = difflib.get_close_matches(name, list(everything), n=3, cutoff=0.5)
+        message = f"Nothing called {name!r} is installed."
+        if close:
+            message += " Did you mean " + " or ".join(
+                f"{c!r} ({everything[c]})" for c in close) + "?"
+        hint = " Run 'ganzoo list' to see every name with its kind and plugin."
+        raise UnknownNameError(message + hint)
 
     def names(self, kind: str) -> list[str]:
         return [e.name for e in self.list(kind)]
