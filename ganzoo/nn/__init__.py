@@ -1,0 +1,1 @@
+"""Small building blocks shared by ganzoo's convolutional parts (normalization, init)."""

@@ -1,0 +1,71 @@
+"""Penalties on the discriminator's input gradients: WGAN-GP's and R1.
+
+Both look at the gradient of each sample's score with respect to that sample.  Batch
+normalization makes a score depend on the whole batch, so those gradients are no longer
+per-sample and the penalty is meaningless (Gulrajani et al. 2017, section 4): we refuse
+such a discriminator before training instead of training something invalid.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, autograd, nn
+
+from ganzoo.errors import IncompatibleError
+from ganzoo.parts import Regularizer
+
+
+def _input_gradients(discriminator: nn.Module, x: Tensor, cond: object) -> Tensor:
+    """d(score)/dx per sample, flattened, kept in the graph so the penalty trains D."""
+    x = x.detach().requires_grad_(True)
+    scores = discriminator(x, cond)
+    (grad,) = autograd.grad(scores.sum(), x, create_graph=True)
+    return grad.flatten(1)
+
+
+class _PerSampleGradientPenalty(Regularizer):
+    name = ""
+
+    def wrap_discriminator(self, discriminator: nn.Module) -> nn.Module:
+        if any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in discriminator.modules()):
+            raise IncompatibleError(
+                f"The {self.name} regularizer needs each sample's own gradient, but this "
+                f"discriminator ({type(discriminator).__name__}) uses batch normalization, "
+                "which mixes the samples of a batch. Build it without batch normalization, "
+                "e.g. --d-opt norm=layer (dcgan, patchgan) or --d-opt norm=none, or pick a "
+                "regularizer that works with it (spectral-norm, weight-clipping)."
+            )
+        return discriminator
+
+
+class GradientPenalty(_PerSampleGradientPenalty):
+    """``weight · E[(‖∇D(x̂)‖₂ − 1)²]`` on random interpolates of real and fake samples.
+
+    The condition (labels or input images) is passed to D unchanged: the interpolate of a
+    real and a fake sample is judged under the condition both were made for.
+    """
+
+    name = "gradient-penalty"
+
+    def __init__(self, weight: float = 10.0):
+        self.weight = weight
+
+    def d_term(self, discriminator: nn.Module, real: Tensor, fake: Tensor, cond: object) -> Tensor:
+        alpha = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), device=real.device,
+                           dtype=real.dtype)
+        mixed = alpha * real.detach() + (1 - alpha) * fake.detach()
+        norms = _input_gradients(discriminator, mixed, cond).norm(2, dim=1)
+        return self.weight * (norms - 1).pow(2).mean()
+
+
+class R1(_PerSampleGradientPenalty):
+    """``gamma/2 · E[‖∇D(x)‖₂²]`` on real data (Mescheder, Geiger & Nowozin 2018)."""
+
+    name = "r1"
+
+    def __init__(self, gamma: float = 10.0):
+        self.gamma = gamma
+
+    def d_term(self, discriminator: nn.Module, real: Tensor, fake: Tensor, cond: object) -> Tensor:
+        squared = _input_gradients(discriminator, real, cond).pow(2).sum(dim=1)
+        return 0.5 * self.gamma * squared.mean()
