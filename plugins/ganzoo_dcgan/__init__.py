@@ -1,0 +1,40 @@
+"""DCGAN (Radford et al. 2016): the recipe and the convolutional parts other recipes reuse."""
+
+from ganzoo.hookspecs import hookimpl
+from ganzoo.recipe import OptimizerSpec, Recipe
+
+DCGAN = Recipe(
+    name="dcgan",
+    summary="Deep convolutional GAN: all-convolutional nets with batchnorm, non-saturating loss",
+    paper="Radford, Metz & Chintala 2016, Unsupervised Representation Learning with Deep "
+          "Convolutional Generative Adversarial Networks, arXiv:1511.06434",
+    loss="non-saturating",
+    generator={"points": "mlp", "image": "dcgan"},
+    discriminator={"points": "mlp", "image": "dcgan"},
+    g_optimizer=OptimizerSpec("adam", lr=2e-4, betas=(0.5, 0.999)),
+    d_optimizer=OptimizerSpec("adam", lr=2e-4, betas=(0.5, 0.999)),
+    batch_size={"points": 256, "image": 128},
+    notes="Paper settings: Adam lr 2e-4, beta1 0.5, minibatch 128, z of 100 uniform "
+          "dims (Gaussian here), N(0, 0.02) init. The paper's nets are 64×64; the dcgan "
+          "parts build for 8, 14, 16, 28, 32, 56, 64, 128... pixels. On points the method "
+          "trains with MLP parts.",
+)
+
+
+@hookimpl
+def ganzoo_register_models(registry):
+    registry.add_model(DCGAN)
+
+
+@hookimpl
+def ganzoo_register_generators(registry):
+    registry.add("generator", "dcgan", "ganzoo_dcgan.nets:DCGANGenerator",
+                 summary="DCGAN fractional-strided conv generator (4×4 or 7×7 start, doubled "
+                         "to the image size); options base_channels, image_size")
+
+
+@hookimpl
+def ganzoo_register_discriminators(registry):
+    registry.add("discriminator", "dcgan", "ganzoo_dcgan.nets:DCGANDiscriminator",
+                 summary="DCGAN strided conv discriminator; options base_channels, "
+                         "norm=batch|layer|none, image_size")
