@@ -1,0 +1,26 @@
+"""Conditional GAN (Mirza & Osindero 2014): both networks see the class label."""
+
+from ganzoo.hookspecs import hookimpl
+from ganzoo.recipe import OptimizerSpec, Recipe
+
+CGAN = Recipe(
+    name="cgan",
+    summary="Class-conditional GAN: label fed to G and D; sample any class you ask for",
+    paper="Mirza & Osindero 2014, Conditional Generative Adversarial Nets, arXiv:1411.1784",
+    loss="non-saturating",
+    generator={"points": "mlp", "image": "dcgan"},
+    discriminator={"points": "mlp", "image": "dcgan"},
+    conditioning="class",
+    g_optimizer=OptimizerSpec("adam", lr=2e-4, betas=(0.5, 0.999)),
+    d_optimizer=OptimizerSpec("adam", lr=2e-4, betas=(0.5, 0.999)),
+    notes="The convolutional version: a one-hot label joins G's latent vector and enters D "
+          "as extra input channels (dcgan parts; MLPs on points, where the label is the "
+          "mode index of ring8/grid25). The paper's MLPs used SGD with momentum, decaying "
+          "learning rates and dropout; with convolutions we follow DCGAN's Adam lr 2e-4, "
+          "beta1 0.5. Needs a labeled dataset.",
+)
+
+
+@hookimpl
+def ganzoo_register_models(registry):
+    registry.add_model(CGAN)
