@@ -156,7 +156,13 @@ class Parts:
     d_optimizer: Any
 
 
-def build_parts(plan: Plan, registry: Registry, device: str = "cpu") -> Parts:
+def build_generator(plan: Plan, registry: Registry) -> Any:
+    """The generator alone (on the CPU), as sampling from a saved run needs it."""
+    return _build(registry, "generator", plan.generator, plan.spec,
+                  latent_dim=plan.latent_dim, conditioning=plan.recipe.conditioning)
+
+
+def build_parts(plan: Plan, registry: Registry, device: Any = "cpu") -> Parts:
     """Build networks, loss, regularizers and optimizers for a plan, on ``device``."""
     from ganzoo.training.conditioning import make_conditioning
 
@@ -164,8 +170,7 @@ def build_parts(plan: Plan, registry: Registry, device: str = "cpu") -> Parts:
         plan.recipe.conditioning, plan.spec, plan.latent_dim, plan.dataset.name
     )
     kind = plan.recipe.conditioning
-    generator = _build(registry, "generator", plan.generator, plan.spec,
-                       latent_dim=plan.latent_dim, conditioning=kind)
+    generator = build_generator(plan, registry)
     discriminator = _build(registry, "discriminator", plan.discriminator, plan.spec,
                            conditioning=kind)
     loss = _build(registry, "loss", plan.loss)

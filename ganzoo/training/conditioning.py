@@ -27,10 +27,13 @@ class Conditioning:
     def split(self, batch: Sequence[Tensor]) -> tuple[Tensor, Tensor | None]:
         return batch[0], None
 
-    def latents(self, n: int, device: torch.device | str) -> Tensor | None:
-        return torch.randn(n, self.latent_dim, device=device)
+    def latents(self, n: int, device: torch.device | str,
+                generator: torch.Generator | None = None) -> Tensor | None:
+        """``n`` latent vectors, from the global random state or from ``generator``."""
+        return torch.randn(n, self.latent_dim, device=device, generator=generator)
 
-    def random_cond(self, n: int, device: torch.device | str) -> Tensor | None:
+    def random_cond(self, n: int, device: torch.device | str,
+                    generator: torch.Generator | None = None) -> Tensor | None:
         """Conditions for sampling without data (class labels drawn uniformly, say)."""
         return None
 
@@ -44,8 +47,9 @@ class ClassConditioning(Conditioning):
     def split(self, batch: Sequence[Tensor]) -> tuple[Tensor, Tensor | None]:
         return batch[0], batch[1]
 
-    def random_cond(self, n: int, device: torch.device | str) -> Tensor | None:
-        return torch.randint(self.num_classes, (n,), device=device)
+    def random_cond(self, n: int, device: torch.device | str,
+                    generator: torch.Generator | None = None) -> Tensor | None:
+        return torch.randint(self.num_classes, (n,), device=device, generator=generator)
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,8 @@ class ImageConditioning(Conditioning):
     def split(self, batch: Sequence[Tensor]) -> tuple[Tensor, Tensor | None]:
         return batch[1], batch[0]
 
-    def latents(self, n: int, device: torch.device | str) -> Tensor | None:
+    def latents(self, n: int, device: torch.device | str,
+                generator: torch.Generator | None = None) -> Tensor | None:
         return None
 
 
