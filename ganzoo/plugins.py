@@ -72,29 +72,33 @@ def _fail(info: PluginInfo, exc: BaseException) -> None:
     info.traceback = "".join(traceback.format_exception(exc))
 
 
-def _unknown_hooks(manager: pluggy.PluginManager, plugin: object) -> list[str]:
-    """Hook implementations whose name matches no hookspec (a misspelling, say)."""
-    unknown = []
-    for caller in manager.get_hookcallers(plugin) or []:
-        if not caller.has_spec():
-            unknown.append(caller.name)
+def _hook_mistakes(manager: pluggy.PluginManager, plugin: object) -> str | None:
+    """What is wrong with a plugin's hook functions, if anything: a name that matches no
+    hookspec (a misspelling, say) or a hook function without the ``@hookimpl`` marker.
+    Either would otherwise be silently ignored."""
+    implemented = {c.name for c in manager.get_hookcallers(plugin) or []}
+    unknown = [name for name in implemented if name not in hookspecs.HOOK_NAMES]
+    unmarked = []
     for attr in dir(plugin):
-        # an unmarked function named like a hook (a forgotten @hookimpl, or a misspelling);
-        # submodules such as ``ganzoo_gan`` imported by a plugin are not hooks
-        value = getattr(plugin, attr, None)
-        if (attr.startswith("ganzoo_") and inspect.isfunction(value)
-                and attr not in hookspecs.HOOK_NAMES and attr not in unknown):
+        # submodules such as ``ganzoo_gan`` imported by a plugin are not hook functions
+        if not attr.startswith("ganzoo_") or not inspect.isfunction(getattr(plugin, attr, None)):
+            continue
+        if attr not in hookspecs.HOOK_NAMES and attr not in unknown:
             unknown.append(attr)
-    return unknown
-
-
-def _unknown_hooks_message(unknown: list[str]) -> str:
-    parts = []
-    for name in unknown:
-        close = difflib.get_close_matches(name, hookspecs.HOOK_NAMES, n=1)
-        parts.append(f"{name} (did you mean {close[0]}?)" if close else name)
-    return (f"unknown hook(s) {', '.join(parts)}; known hooks are "
-            f"{', '.join(hookspecs.HOOK_NAMES)}")
+        elif attr in hookspecs.HOOK_NAMES and attr not in implemented:
+            unmarked.append(attr)
+    problems = []
+    if unknown:
+        described = []
+        for name in sorted(unknown):
+            close = difflib.get_close_matches(name, hookspecs.HOOK_NAMES, n=1)
+            described.append(f"{name} (did you mean {close[0]}?)" if close else name)
+        problems.append(f"unknown hook(s) {', '.join(described)}; known hooks are "
+                        f"{', '.join(hookspecs.HOOK_NAMES)}")
+    if unmarked:
+        problems.append(f"{', '.join(sorted(unmarked))} lack(s) the @hookimpl marker "
+                        "(from ganzoo.hookspecs import hookimpl)")
+    return "; ".join(problems) or None
 
 
 def load_plugins(
@@ -145,10 +149,10 @@ def load_plugins(
         except Exception as exc:  # noqa: BLE001
             _fail(info, exc)
             continue
-        unknown = _unknown_hooks(manager, obj)
-        if unknown:
+        mistakes = _hook_mistakes(manager, obj)
+        if mistakes:
             manager.unregister(obj)
-            _fail(info, AttributeError(_unknown_hooks_message(unknown)))
+            _fail(info, AttributeError(mistakes))
             continue
         info.hooks = sorted(c.name for c in manager.get_hookcallers(obj) or [])
         registrar = PluginRegistrar(registry, info.name, info.distribution)

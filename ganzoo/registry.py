@@ -150,7 +150,7 @@ class Registry:
 
     def _unknown_message(self, kind: str, name: str) -> str:
         names = sorted(self._entries[kind], key=_natural_key)
-        close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
         message = f"Unknown {kind} {name!r}."
         if close:
             message += " Did you mean " + " or ".join(repr(c) for c in close) + "?"
@@ -183,7 +183,7 @@ class Registry:
         if found:
             return found
         everything = {e.name: e.kind for e in self.list()}
-        close = difflib.get_close_matches(name, list(everything), n=3, cutoff=0.5)
+        close = difflib.get_close_matches(name, list(everything), n=3, cutoff=0.6)
         message = f"Nothing called {name!r} is installed."
         if close:
             message += " Did you mean " + " or ".join(
