@@ -169,6 +169,8 @@ def test_mnist_from_local_files_is_in_memory_and_scaled(tmp_path):
     rng = np.random.default_rng(0)
     raw = tmp_path / "MNIST" / "raw"
     write_idx(raw, "train", rng.integers(0, 256, (12, 28, 28)), np.arange(12) % 10)
+    with pytest.raises(DatasetUnavailableError, match="Missing: MNIST/raw/t10k-images-idx3-ubyte"):
+        build("mnist", root=tmp_path)
     write_idx(raw, "t10k", np.full((3, 28, 28), 255), np.array([7, 8, 9]))
     train = build("mnist", root=tmp_path)
     images, labels = train.tensors
@@ -176,6 +178,42 @@ def test_mnist_from_local_files_is_in_memory_and_scaled(tmp_path):
     assert images.min() >= -1 and images.max() <= 1
     test = build("mnist", root=tmp_path, split="test", image_size=32)
     assert test.tensors[0].shape == (3, 1, 32, 32) and torch.all(test.tensors[0] == 1.0)
+
+
+def write_celeba(root: Path, partition: dict[str, int]) -> None:
+    """CelebA's layout with ``partition`` (file -> 0 train / 2 test) and blank annotations."""
+    folder = root / "celeba"
+    (folder / "img_align_celeba").mkdir(parents=True)
+    names = list(partition)
+    for name in names:
+        Image.new("RGB", (178, 218), (255, 255, 255)).save(folder / "img_align_celeba" / name)
+
+    def table(filename: str, columns: list[str] | None, value: str) -> None:
+        width = len(columns) if columns else 1
+        header = [str(len(names)), " ".join(columns)] if columns else []
+        lines = [f"{n} {' '.join([value] * width)}" for n in names]
+        (folder / filename).write_text("\n".join(header + lines) + "\n")
+
+    table("identity_CelebA.txt", None, "1")
+    table("list_bbox_celeba.txt", ["x_1", "y_1", "width", "height"], "0")
+    table("list_landmarks_align_celeba.txt", [f"p{i}" for i in range(10)], "0")
+    table("list_attr_celeba.txt", [f"a{i}" for i in range(40)], "-1")
+    (folder / "list_eval_partition.txt").write_text(
+        "".join(f"{n} {p}\n" for n, p in partition.items()))
+
+
+def test_celeba_faces_are_center_cropped_squares(tmp_path, monkeypatch):
+    from torchvision.datasets import CelebA
+
+    # (torchvision's CelebA cannot hold a split of exactly one image)
+    write_celeba(tmp_path, {"000001.jpg": 0, "000002.jpg": 0, "000003.jpg": 0,
+                            "000004.jpg": 2, "000005.jpg": 2})
+    monkeypatch.setattr(CelebA, "_check_integrity", lambda self: True)  # no md5s for fakes
+    train = build("celeba", root=tmp_path)
+    assert len(train) == 3 and len(build("celeba", root=tmp_path, split="test")) == 2
+    (face,) = train[0]
+    assert face.shape == (3, 64, 64) and torch.allclose(face, torch.ones_like(face), atol=0.02)
+    assert build("celeba", root=tmp_path, image_size=32)[1][0].shape == (3, 32, 32)
 
 
 def write_png(path: Path, size: tuple[int, int], color, mode: str = "RGB") -> None:

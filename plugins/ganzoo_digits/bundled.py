@@ -50,28 +50,30 @@ def digits_arrays() -> tuple[Tensor, Tensor]:
     return to_unit_range(bunch.images[:, None], 16.0), torch.as_tensor(bunch.target, dtype=torch.long)
 
 
+#: name -> (its arrays, test digits per class)
+SETS = {
+    "mnist-5k": (mnist_5k_arrays, MNIST_TEST_PER_CLASS),
+    "digits": (digits_arrays, DIGITS_TEST_PER_CLASS),
+}
+
+
 @lru_cache(maxsize=None)
-def _split_indices(name: str, split: str) -> Tensor:
-    labels = {"mnist-5k": mnist_5k_arrays, "digits": digits_arrays}[name]()[1]
-    per_class = {"mnist-5k": MNIST_TEST_PER_CLASS, "digits": DIGITS_TEST_PER_CLASS}[name]
-    return torch.as_tensor(stratified_split(labels.numpy(), per_class)[split])
+def split_indices(name: str, split: str) -> Tensor:
+    """Indices of ``split`` in the arrays of ``name`` ("mnist-5k" or "digits")."""
+    check_split(name, split)
+    arrays, test_per_class = SETS[name]
+    return torch.as_tensor(stratified_split(arrays()[1].numpy(), test_per_class)[split])
 
 
-def mnist_5k_split(split: str) -> tuple[Tensor, Tensor]:
-    """One split of mnist-5k (fresh tensors, native 28×28): images and labels."""
-    check_split("mnist-5k", split)
-    images, labels = mnist_5k_arrays()
-    idx = _split_indices("mnist-5k", split)
-    return images[idx], labels[idx]
+def _labeled(name: str, split: str, image_size: int | None) -> TensorDataset:
+    idx = split_indices(name, split)
+    images, labels = SETS[name][0]()
+    return TensorDataset(resize(images[idx], image_size), labels[idx])
 
 
 def mnist_5k(*, split: str = "train", image_size: int | None = None, **_: object) -> TensorDataset:
-    images, labels = mnist_5k_split(split)
-    return TensorDataset(resize(images, image_size), labels)
+    return _labeled("mnist-5k", split, image_size)
 
 
 def digits(*, split: str = "train", image_size: int | None = None, **_: object) -> TensorDataset:
-    check_split("digits", split)
-    images, labels = digits_arrays()
-    idx = _split_indices("digits", split)
-    return TensorDataset(resize(images[idx], image_size), labels[idx])
+    return _labeled("digits", split, image_size)

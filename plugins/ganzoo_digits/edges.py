@@ -6,13 +6,15 @@ outline), in the same [-1, 1] convention as the digit: +1 on the outline, -1 els
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import TensorDataset
 
 from ganzoo.data.images import resize
-from ganzoo_digits.bundled import mnist_5k_split
+from ganzoo_digits.bundled import mnist_5k_arrays, split_indices
 
 
 def edge_map(digits: Tensor) -> Tensor:
@@ -22,6 +24,12 @@ def edge_map(digits: Tensor) -> Tensor:
     return torch.where(outline > 0, 1.0, -1.0).to(digits.dtype)
 
 
+@lru_cache(maxsize=None)
+def _all_edges() -> Tensor:
+    return edge_map(mnist_5k_arrays()[0])
+
+
 def edges2digits(*, split: str = "train", image_size: int | None = None, **_: object) -> TensorDataset:
-    targets, _labels = mnist_5k_split(split)
-    return TensorDataset(resize(edge_map(targets), image_size), resize(targets, image_size))
+    idx = split_indices("mnist-5k", split)
+    inputs, targets = _all_edges()[idx], mnist_5k_arrays()[0][idx]
+    return TensorDataset(resize(inputs, image_size), resize(targets, image_size))
