@@ -1,0 +1,119 @@
+"""The docs keep up with the code, and the example plugin package works as documented.
+
+The example package is discovered through a real entry point without touching the user's
+environment: a dist-info (what pip would write) and a link to the package go into a
+temporary directory that only the subprocesses of these tests see on their path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ganzoo.cli.main import COMMANDS
+from ganzoo.hookspecs import HOOK_NAMES
+
+tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+EXAMPLE = DOCS / "example-plugin"
+
+
+def test_every_hook_is_documented_for_plugin_authors() -> None:
+    guide = (DOCS / "plugin-guide.md").read_text()
+    missing = [hook for hook in HOOK_NAMES if f"`{hook}(registry" not in guide]
+    assert not missing, f"plugin-guide.md does not document: {missing}"
+
+
+def test_every_command_is_in_the_user_guide() -> None:
+    guide = (DOCS / "user-guide.md").read_text()
+    missing = [cmd for cmd in COMMANDS if f"ganzoo {cmd}" not in guide]
+    assert not missing, f"user-guide.md does not show: {missing}"
+
+
+def test_readme_gives_the_two_commands_and_ci_runs_the_test_one() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "pip install -e . && ganzoo bench --models dcgan,wgan" in readme
+    test_command = "pip install -e '.[test]' && python -m pytest"
+    assert test_command in readme
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "set -euo pipefail" in ci
+    assert "python -m pip install -e '.[test]'" in ci
+    assert re.search(r"^python -m pytest\s*$", ci, re.MULTILINE)
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/user-guide.md", "docs/plugin-guide.md",
+                                  "docs/example-plugin/README.md"])
+def test_relative_links_point_to_files(page: str) -> None:
+    path = ROOT / page
+    for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", path.read_text()):
+        assert (path.parent / target).exists(), f"{page} links to missing {target}"
+
+
+# ---------------------------------------------------------------- the example plugin
+
+
+@pytest.fixture(scope="module")
+def example_site(tmp_path_factory: pytest.TempPathFactory, dist_info) -> Path:
+    """The example package as pip would install it, on a path entry of its own."""
+    project = tomllib.loads((EXAMPLE / "pyproject.toml").read_text())["project"]
+    site = tmp_path_factory.mktemp("example-site")
+    dist_info(site, project["name"], project["version"], project["entry-points"]["ganzoo"])
+    try:
+        (site / "ganzoo_example").symlink_to(EXAMPLE / "ganzoo_example")
+    except OSError:  # no symlinks here: a copy does as well
+        shutil.copytree(EXAMPLE / "ganzoo_example", site / "ganzoo_example")
+    return site
+
+
+def test_example_declares_its_entry_point() -> None:
+    project = tomllib.loads((EXAMPLE / "pyproject.toml").read_text())["project"]
+    assert project["entry-points"]["ganzoo"] == {"example": "ganzoo_example"}
+
+
+def test_example_shows_in_list_and_plugins(example_site: Path, run_ganzoo) -> None:
+    listed = run_ganzoo("list", "--json", path=example_site)
+    assert listed.code == 0, listed.err
+    rows = {(r["kind"], r["name"]): r for r in json.loads(listed.out)}
+    for key in (("model", "rsgan"), ("loss", "relativistic")):
+        assert (rows[key]["plugin"], rows[key]["distribution"]) == ("example", "ganzoo-example")
+    assert ("model", "gan") in rows  # ganzoo's own plugins are still there
+
+    plugins = {p["name"]: p for p in json.loads(
+        run_ganzoo("plugins", "--json", path=example_site).out)}
+    example = plugins["example"]
+    assert (example["status"], example["version"]) == ("loaded", "0.1.0")
+    assert example["registered"] == {"model": ["rsgan"], "loss": ["relativistic"]}
+
+
+def test_example_recipe_reuses_ganzoo_parts(example_site: Path, run_ganzoo) -> None:
+    (rsgan,) = json.loads(run_ganzoo("info", "rsgan", "--json", path=example_site).out)
+    assert rsgan["loss"] == "relativistic"
+    assert rsgan["generator"] == {"points": "mlp", "image": "dcgan"}
+    assert "Jolicoeur-Martineau 2018" in rsgan["paper"]
+
+
+def test_example_can_be_disabled(example_site: Path, run_ganzoo) -> None:
+    result = run_ganzoo("list", "models", "--json", path=example_site,
+                        env={"GANZOO_DISABLE_PLUGINS": "example"})
+    assert "rsgan" not in {r["name"] for r in json.loads(result.out)}
+
+
+def test_example_packages_own_tests_pass(example_site: Path) -> None:
+    """The example's tests: its loss, its entry point and short rsgan runs on points and
+    images through ganzoo's training loop."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (str(example_site), os.environ.get("PYTHONPATH")) if p)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(EXAMPLE / "tests")],
+        capture_output=True, text=True, env=env, cwd=EXAMPLE, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
