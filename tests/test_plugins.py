@@ -230,3 +230,18 @@ def test_cli_debug_shows_the_broken_traceback(broken_site: Path, run_ganzoo) -> 
     assert result.code == 0
     assert "Traceback (most recent call last)" in result.out
     assert "broken_pkg is broken on purpose" in result.out
+
+
+def test_cli_train_works_beside_the_broken_package(
+    broken_site: Path, run_ganzoo, tmp_path: Path
+) -> None:
+    typo = run_ganzoo("train", "gann", "--dataset", "ring8", path=broken_site)
+    assert typo.code == 2
+    assert "Did you mean 'gan'" in typo.err and "Traceback" not in typo.err
+
+    run_dir = tmp_path / "run"
+    result = run_ganzoo("train", "gan", "--dataset", "ring8", "--steps", "3",
+                        "--batch-size", "16", "--sample-every", "3", "--no-progress",
+                        "--out", str(run_dir), path=broken_site)
+    assert result.code == 0, result.err
+    assert (run_dir / "checkpoints" / "last.pt").exists()
