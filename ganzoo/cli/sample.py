@@ -1,0 +1,147 @@
+"""``ganzoo sample RUN_DIR -n N --out FILE``: draw from a trained run's (EMA) generator.
+
+``.png`` writes a picture (an image grid, one column per class for class-conditional
+models, input | output pairs for image-to-image models, a scatter over the real data for
+points); ``.pt`` and ``.npy`` write the raw samples.  ``--interpolate`` writes latent walks
+instead: a strip of ``--steps`` columns per walk (or, for points, lines over the data).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ganzoo.errors import GanzooError
+
+FORMATS = (".png", ".pt", ".npy")
+
+
+def load_image(path: Path, shape: tuple[int, ...]) -> Any:
+    """An image file as a ``(1, C, H, W)`` tensor in [-1, 1], converted to ``shape``."""
+    from PIL import Image, UnidentifiedImageError
+    from torchvision.transforms.functional import pil_to_tensor
+
+    channels, height, width = shape
+    if channels not in (1, 3):
+        raise GanzooError(f"Inputs with {channels} channels cannot be read from image files.")
+    try:
+        with Image.open(path) as img:
+            img = img.convert("L" if channels == 1 else "RGB")
+            img = img.resize((width, height), Image.Resampling.BICUBIC)
+            tensor = pil_to_tensor(img)
+    except FileNotFoundError:
+        raise GanzooError(f"No input image at {path}.") from None
+    except (UnidentifiedImageError, OSError) as exc:
+        raise GanzooError(f"Could not read {path} as an image ({exc}).") from None
+    return (tensor.float() / 127.5 - 1.0).unsqueeze(0)
+
+
+def _reference_points(run: Any) -> Any:
+    """Real points to draw under a scatter (points data only)."""
+    from ganzoo.data.batches import fixed_sample
+    from ganzoo.training.previews import POINTS
+
+    config = run.config
+    dataset = run.plan.dataset.build(root=config.data_root, download=False, split="train",
+                                     image_size=config.image_size)
+    return fixed_sample(dataset, POINTS)[0]
+
+
+def _save_raw(samples: Any, out: Path) -> None:
+    import numpy as np
+    import torch
+
+    if out.suffix.lower() == ".pt":
+        torch.save(samples.contiguous(), out)
+    else:
+        np.save(out, samples.numpy())
+
+
+@click.command("sample")
+@click.argument("run_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("-n", "count", type=click.IntRange(min=1),
+              help="How many samples (default 64), or walks with --interpolate (default 8).")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="Output file: .png (picture), .pt or .npy (raw samples).")
+@click.option("--class", "class_", type=int, help="Class to draw (class-conditional models).")
+@click.option("--input", "inputs", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Input image (image-to-image models; repeatable).")
+@click.option("--interpolate", is_flag=True, help="Latent walks between random pairs of points.")
+@click.option("--steps", type=click.IntRange(min=2), default=10, show_default=True,
+              help="Samples per walk with --interpolate.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--device", default="cpu", show_default=True)
+def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | None,
+                   inputs: tuple[Path, ...], interpolate: bool, steps: int, seed: int,
+                   device: str) -> None:
+    """Draw samples from the trained run in RUN_DIR.
+
+    \b
+      ganzoo sample runs/dcgan-mnist-5k -n 64 --out grid.png
+      ganzoo sample runs/cgan-mnist-5k --class 7 --out sevens.png
+      ganzoo sample runs/pix2pix-edges2digits --input edges.png --out translated.png
+      ganzoo sample runs/dcgan-mnist-5k --interpolate --steps 12 --out walks.png
+    """
+    if out.suffix.lower() not in FORMATS:
+        raise GanzooError(
+            f"Cannot tell what to write to {out}: use a .png (picture), .pt or .npy "
+            "(raw samples) file name."
+        )
+    import torch
+
+    from ganzoo import plots
+    from ganzoo.training.previews import match_channels
+    from ganzoo.training.run import load_run
+
+    run = load_run(run_dir, device=device)
+    image_cond = run.plan.recipe.conditioning == "image"
+    if inputs and not image_cond:
+        raise GanzooError(
+            f"--input is for image-to-image models; {run.plan.recipe.name!r} "
+            "generates from noise."
+        )
+    if class_ is not None and not run.num_classes:
+        raise GanzooError(
+            f"--class needs a class-conditional model; {run.plan.recipe.name!r} is not "
+            "(train one such as cgan)."
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    png = out.suffix.lower() == ".png"
+    points = not run.spec.is_image
+
+    if interpolate:
+        walks = run.walks(count or 8, steps, labels=class_, seed=seed)
+        if png:
+            plots.save_strip(walks, out, reference=_reference_points(run) if points else None)
+        else:
+            _save_raw(walks, out)
+        click.echo(f"Wrote {len(walks)} walks of {steps} steps to {out}")
+        return
+
+    n = count or 64
+    labels: Any = class_
+    nrow = None
+    if image_cond:
+        if not inputs:
+            raise GanzooError(
+                f"{run.plan.recipe.name!r} translates images: give --input img.png "
+                "(repeatable) to translate."
+            )
+        given = torch.cat([load_image(p, tuple(run.spec.input_shape or ())) for p in inputs])
+        samples = run.sample(len(given), inputs=given, seed=seed)
+        if png:
+            pairs = torch.stack([match_channels(given, samples.shape[1]), samples], 1)
+            plots.save_image_grid(pairs.flatten(0, 1), out, nrow=2)
+    else:
+        if labels is None and run.num_classes and png and not points:
+            labels, nrow = torch.arange(n) % run.num_classes, run.num_classes
+        samples = run.sample(n, labels=labels, seed=seed)
+        if png and points:
+            plots.save_scatter(samples, out, reference=_reference_points(run))
+        elif png:
+            plots.save_image_grid(samples, out, nrow=nrow)
+    if not png:
+        _save_raw(samples, out)
+    click.echo(f"Wrote {len(samples)} samples to {out}")

@@ -1,0 +1,203 @@
+"""``ganzoo train MODEL --dataset NAME``: one training run, with a plan up front and a summary.
+
+Everything that can be refused (unknown names, impossible combinations, an existing run
+folder) is refused before the first step, as a one-paragraph error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ganzoo.errors import GanzooError, UnknownNameError
+
+
+def parse_value(text: str) -> Any:
+    """A command-line option value as int, float, bool or (otherwise) str."""
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_options(pairs: Iterable[str], flag: str) -> dict[str, Any]:
+    """``key=value`` pairs (``--g-opt hidden=64``) as builder keyword options."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key.isidentifier():
+            raise GanzooError(
+                f"{flag} expects key=value (e.g. {flag} hidden=64), not {pair!r}."
+            )
+        options[key] = parse_value(value.strip())
+    return options
+
+
+def parse_regularizers(values: tuple[str, ...]) -> tuple[str, ...] | None:
+    """``--reg`` values (repeated or comma lists); ``none`` clears what came before it.
+
+    No ``--reg`` at all keeps the recipe's regularizers (``None``).
+    """
+    if not values:
+        return None
+    names: list[str] = []
+    for value in values:
+        for name in (n.strip() for n in value.split(",")):
+            if name.lower() == "none":
+                names.clear()
+            elif name:
+                names.append(name)
+    return tuple(names)
+
+
+def _plan_table(plan: Any, config: Any, run_dir: Path) -> Table:
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold cyan")
+    table.add_column()
+    regs = [r.describe() for r in plan.regularizers]
+    rows = [
+        ("model", f"{plan.recipe.name} — {plan.recipe.paper}"),
+        ("dataset", f"{plan.dataset.name} ({plan.spec.describe()})"),
+        ("generator", plan.generator.describe()),
+        ("discriminator", plan.discriminator.describe()),
+        ("loss", plan.loss.describe()),
+        ("regularizers", ", ".join(regs) or "none"),
+    ]
+    if plan.extra_terms:
+        rows.append(("extra terms", ", ".join(t.describe() for t in plan.extra_terms)))
+    rows += [
+        ("optimizers", f"G {plan.g_optimizer.describe()}; D {plan.d_optimizer.describe()}"),
+        ("schedule", f"{config.steps} steps × {plan.n_critic} D update(s), batch "
+                     f"{plan.batch_size}, latent {plan.latent_dim}"),
+        ("run", f"seed {config.seed}, device {config.device}, folder {run_dir}"
+                + (" (resuming)" if config.resume else "")),
+    ]
+    for key, value in rows:
+        table.add_row(key, escape(str(value)))
+    return table
+
+
+def _with_failed_plugins(exc: UnknownNameError) -> GanzooError:
+    """Name failed plugins next to an unknown name: one of them may have provided it."""
+    from ganzoo.plugins import default_plugins
+
+    failed = default_plugins().failed
+    if not failed:
+        return exc
+    names = ", ".join(p.name for p in failed)
+    return UnknownNameError(
+        f"{exc} Note: {len(failed)} plugin(s) failed to load ({names}); "
+        "run 'ganzoo plugins' for details."
+    )
+
+
+@click.command("train")
+@click.argument("model")
+@click.option("--dataset", "-d", help="Dataset name (see 'ganzoo list dataset').")
+@click.option("--steps", type=click.IntRange(min=1), default=2000, show_default=True,
+              help="Generator updates to train for (in total, when resuming).")
+@click.option("--batch-size", type=click.IntRange(min=1), help="Default: the recipe's.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--device", default="cpu", show_default=True, help="cpu or cuda (cuda:N).")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Run folder. Default: runs/MODEL-DATASET.")
+@click.option("--resume", is_flag=True, help="Continue the run in the run folder.")
+@click.option("--generator", help="Generator architecture override (registry name).")
+@click.option("--discriminator", help="Discriminator architecture override (registry name).")
+@click.option("--loss", help="Adversarial loss override (registry name).")
+@click.option("--reg", "regs", multiple=True, metavar="NAME[,NAME]",
+              help="Regularizers instead of the recipe's (repeatable; 'none' for none).")
+@click.option("--g-opt", multiple=True, metavar="KEY=VALUE", help="Generator builder option.")
+@click.option("--d-opt", multiple=True, metavar="KEY=VALUE",
+              help="Discriminator builder option.")
+@click.option("--n-critic", type=click.IntRange(min=1),
+              help="Discriminator updates per generator update.")
+@click.option("--lr-g", type=click.FloatRange(min=0, min_open=True), help="Generator learning rate.")
+@click.option("--lr-d", type=click.FloatRange(min=0, min_open=True),
+              help="Discriminator learning rate.")
+@click.option("--latent-dim", type=click.IntRange(min=1))
+@click.option("--image-size", type=click.IntRange(min=1), help="Resize images to N×N.")
+@click.option("--data-root", type=click.Path(path_type=Path), help="Where dataset files live.")
+@click.option("--download", is_flag=True, help="Download the dataset if it is missing.")
+@click.option("--sample-every", type=click.IntRange(min=0), default=0,
+              help="Steps between sample pictures (default: 4 per run).")
+@click.option("--checkpoint-every", type=click.IntRange(min=0), default=0,
+              help="Steps between checkpoints (default: 4 per run).")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def train_command(model: str, dataset: str | None, regs: tuple[str, ...],
+                  g_opt: tuple[str, ...], d_opt: tuple[str, ...], no_progress: bool,
+                  **options: Any) -> None:
+    """Train MODEL on a dataset; writes a run folder (config, metrics, samples, checkpoints).
+
+    \b
+      ganzoo train gan --dataset ring8
+      ganzoo train dcgan --dataset mnist-5k --loss hinge --reg spectral-norm
+      ganzoo train gan --dataset ring8 --steps 4000 --resume
+    """
+    from ganzoo.plugins import get_registry
+    from ganzoo.training.build import plan_run
+    from ganzoo.training.config import TrainConfig
+    from ganzoo.training.run import check_run_folder, run_paths
+
+    registry = get_registry()
+    try:
+        registry.get("model", model)
+        if dataset is None:
+            raise GanzooError(
+                f"Which data should {model!r} train on? Add --dataset NAME, e.g. "
+                f"'ganzoo train {model} --dataset ring8'; 'ganzoo list dataset' shows them all."
+            )
+        registry.get("dataset", dataset)
+    except UnknownNameError as exc:
+        raise _with_failed_plugins(exc) from None
+
+    config = TrainConfig(
+        model=model, dataset=dataset,
+        regularizers=parse_regularizers(regs),
+        generator_options=parse_options(g_opt, "--g-opt"),
+        discriminator_options=parse_options(d_opt, "--d-opt"),
+        **options,
+    )
+    plan = plan_run(config, registry)
+    paths = run_paths(config)
+    check_run_folder(paths, config)
+    console = Console()
+    console.print(_plan_table(plan, config, paths.root))
+
+    from ganzoo.training.loop import train
+
+    result = train(config, registry=registry, progress=not no_progress, console=console)
+    run_dir = escape(str(result.run_dir))
+    if result.interrupted:
+        console.print(
+            f"[yellow]Interrupted[/] at step {result.steps}; the checkpoint in {run_dir} is "
+            "saved. Re-run the same command with --resume to continue."
+        )
+        raise SystemExit(130)
+    if result.steps == result.start_step:
+        console.print(
+            f"The run in {run_dir} is already at step {result.steps}; pass a larger --steps "
+            "with --resume to train further."
+        )
+        return
+    done = result.steps - result.start_step
+    since = f" (resumed from step {result.start_step})" if result.start_step else ""
+    losses = ", ".join(f"{k} {v:.4g}" for k, v in result.last_losses.items())
+    console.print(
+        f"[green]Done:[/] {done} steps{since} in {result.wall_time_s:.1f} s, "
+        f"{result.images_per_s:,.0f} images/s; {losses}.\n"
+        f"Run folder: [bold]{run_dir}[/] — samples/final.png, losses.png, metrics.jsonl, "
+        "checkpoints/last.pt, config.json.\n"
+        f"Sample from it: ganzoo sample {run_dir} -n 64 --out samples.png"
+    )

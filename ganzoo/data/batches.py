@@ -1,0 +1,136 @@
+"""Endless shuffled batches with a position that a checkpoint can save and restore.
+
+Datasets that fit in memory are ``TensorDataset``s: their batches are taken by indexing the
+tensors directly (moved to the device once when small enough), with no DataLoader, worker
+processes or per-item collation.  Any other ``Dataset`` goes through a DataLoader over the
+same index order.  Shuffling draws from the batcher's own ``torch.Generator``, so the data
+order of a resumed run is exactly that of an uninterrupted one, whatever else used the
+global random state.  Each epoch drops its last incomplete batch (batch statistics stay
+comparable); under ``torch.distributed`` every process takes its own shard of the order.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import torch
+from torch import Tensor
+from torch.utils.data import DataLoader, Dataset, TensorDataset, default_collate
+
+from ganzoo import distributed
+from ganzoo.errors import GanzooError
+
+#: In-memory datasets up to this size are copied to the training device once.
+DEVICE_COPY_LIMIT_BYTES = 2 * 1024**3
+
+
+def _to_batch(items: Any) -> tuple[Tensor, ...]:
+    return tuple(items) if isinstance(items, (tuple, list)) else (items,)
+
+
+def _format(t: Tensor, channels_last: bool) -> Tensor:
+    if channels_last and t.dim() == 4:
+        return t.contiguous(memory_format=torch.channels_last)
+    return t
+
+
+class Batcher:
+    """Shuffled batches of ``dataset`` on ``device``, forever; see the module docstring."""
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        batch_size: int,
+        *,
+        device: torch.device | str = "cpu",
+        seed: int = 0,
+        channels_last: bool = False,
+        num_workers: int | None = None,
+    ):
+        self.batch_size = batch_size
+        self.device = torch.device(device)
+        self.channels_last = channels_last
+        self._size = len(dataset)  # type: ignore[arg-type]
+        self._rank, self._world = distributed.rank(), distributed.world_size()
+        if self._size // self._world < batch_size:
+            raise GanzooError(
+                f"The dataset has {self._size} samples, fewer than one batch of {batch_size}"
+                + (f" per process ({self._world} processes)" if self._world > 1 else "")
+                + ". Pass a smaller --batch-size."
+            )
+        self._generator = torch.Generator().manual_seed(seed)
+        self._epoch_rng = self._generator.get_state()
+        self._order = torch.empty(0, dtype=torch.long)
+        self._position = 0
+        self.epoch = -1
+        self._tensors: tuple[Tensor, ...] | None = None
+        self._dataset = dataset
+        self._iterator: Any = None
+        if isinstance(dataset, TensorDataset):
+            tensors = dataset.tensors
+            if sum(t.nbytes for t in tensors) <= DEVICE_COPY_LIMIT_BYTES:
+                tensors = tuple(t.to(self.device) for t in tensors)
+            self._tensors = tuple(_format(t, channels_last) for t in tensors)
+        elif num_workers is None:
+            num_workers = min(4, max(0, (os.cpu_count() or 1) - 2))
+        self._num_workers = num_workers or 0
+        self._start_epoch(self._generator.get_state())
+
+    def _start_epoch(self, rng_state: Tensor) -> None:
+        self._epoch_rng = rng_state
+        self._generator.set_state(rng_state)
+        order = torch.randperm(self._size, generator=self._generator)[self._rank :: self._world]
+        usable = len(order) - len(order) % self.batch_size
+        self._order = order[:usable]
+        self.epoch += 1
+        self._position = 0
+        self._iterator = None
+        if self._tensors is not None:
+            self._order = self._order.to(self._tensors[0].device)
+
+    def _loader(self, start: int) -> Any:
+        """A DataLoader over the rest of this epoch's order, from ``start``."""
+        batches = self._order[start:].view(-1, self.batch_size).tolist()
+        return iter(DataLoader(
+            self._dataset, batch_sampler=batches, num_workers=self._num_workers,
+            pin_memory=self.device.type == "cuda",
+        ))
+
+    def __iter__(self) -> "Batcher":
+        return self
+
+    def __next__(self) -> tuple[Tensor, ...]:
+        if self._position == len(self._order):
+            self._start_epoch(self._generator.get_state())
+        start = self._position
+        self._position = start + self.batch_size
+        if self._tensors is not None:
+            index = self._order[start : self._position]
+            return tuple(t[index] for t in self._tensors)
+        if self._iterator is None:
+            self._iterator = self._loader(start)
+        batch = _to_batch(next(self._iterator))
+        return tuple(
+            _format(t.to(self.device, non_blocking=True), self.channels_last) for t in batch
+        )
+
+    def state_dict(self) -> dict[str, Any]:
+        """Where the batches are: this epoch's shuffling seed state and the position in it."""
+        return {"epoch_rng": self._epoch_rng.clone(), "epoch": self.epoch,
+                "position": self._position}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.epoch = state["epoch"] - 1
+        self._start_epoch(state["epoch_rng"])
+        self._position = state["position"]
+
+
+def fixed_sample(dataset: Dataset, count: int) -> tuple[Tensor, ...]:
+    """Up to ``count`` samples spread evenly over the dataset, always the same ones: the
+    fixed inputs of image-to-image sample grids and the real data under scatter plots."""
+    size = len(dataset)  # type: ignore[arg-type]
+    step = max(1, size // count)
+    if isinstance(dataset, TensorDataset):
+        return tuple(t[::step][:count] for t in dataset.tensors)
+    return _to_batch(default_collate([dataset[i] for i in range(0, size, step)][:count]))

@@ -1,0 +1,115 @@
+"""The PNG pictures a run, ``ganzoo sample`` and the bench report write.
+
+Image batches become grids through ``torchvision.utils``; points, walks and loss curves are
+drawn with matplotlib's object API on the Agg canvas, never through ``pyplot``, so nothing
+here changes a user's global matplotlib backend or leaks figures.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Sequence
+
+from torch import Tensor
+
+#: Columns of metrics.jsonl that are not losses.
+_NOT_LOSSES = {"step", "images_per_s", "elapsed_s"}
+
+
+def save_image_grid(images: Tensor, path: str | Path, nrow: int | None = None) -> None:
+    """Save a batch of images in [-1, 1] (``N, C, H, W``) as one grid; ``nrow`` images per row."""
+    from torchvision.utils import save_image
+
+    images = images.detach().float().cpu()
+    nrow = nrow or max(1, math.ceil(math.sqrt(len(images))))
+    save_image(images, Path(path), nrow=nrow, padding=2, normalize=True, value_range=(-1, 1))
+
+
+def _figure(size: tuple[float, float] = (5.0, 5.0)):  # type: ignore[no-untyped-def]
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, dpi=100, layout="tight")
+    return fig, fig.subplots()
+
+
+def _limits(points: Tensor, margin: float = 0.25) -> tuple[tuple[float, float], tuple[float, float]]:
+    lo, hi = points.min(0).values, points.max(0).values
+    pad = (hi - lo).clamp(min=1e-3) * margin
+    return (float(lo[0] - pad[0]), float(hi[0] + pad[0])), (float(lo[1] - pad[1]), float(hi[1] + pad[1]))
+
+
+def _points_axes(ax, reference: Tensor | None, samples: Tensor, title: str) -> None:  # type: ignore[no-untyped-def]
+    """Equal-aspect axes framed on the real data (so a diverged generator shows as absent)."""
+    if reference is not None:
+        ref = reference.detach().float().cpu()
+        ax.scatter(ref[:, 0], ref[:, 1], s=4, c="0.7", alpha=0.5, linewidths=0, label="real")
+    xlim, ylim = _limits(ref if reference is not None else samples)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_aspect("equal")
+    if title:
+        ax.set_title(title)
+
+
+def save_scatter(points: Tensor, path: str | Path, reference: Tensor | None = None,
+                 title: str = "") -> None:
+    """Scatter 2-D samples over the real data (gray), framed on the real data."""
+    pts = points.detach().float().cpu()
+    if pts.dim() != 2 or pts.shape[1] != 2:
+        raise ValueError(f"save_scatter draws 2-D points; got shape {tuple(pts.shape)}")
+    fig, ax = _figure()
+    _points_axes(ax, reference, pts, title)
+    ax.scatter(pts[:, 0], pts[:, 1], s=4, c="tab:blue", alpha=0.6, linewidths=0,
+               label="generated")
+    ax.legend(loc="upper right", markerscale=3, fontsize="small")
+    fig.savefig(Path(path))
+
+
+def save_strip(walks: Tensor, path: str | Path, reference: Tensor | None = None,
+               title: str = "") -> None:
+    """Save latent walks: ``walks`` is ``(rows, steps, *sample_shape)``.
+
+    Images become a grid with one walk per row; 2-D points become one line per walk,
+    drawn over the real data.
+    """
+    walks = walks.detach().float().cpu()
+    rows, steps = walks.shape[:2]
+    if walks.dim() == 5:
+        save_image_grid(walks.flatten(0, 1), path, nrow=steps)
+        return
+    if walks.dim() != 3 or walks.shape[2] != 2:
+        raise ValueError(f"save_strip draws image or 2-D point walks; got shape {tuple(walks.shape)}")
+    fig, ax = _figure()
+    _points_axes(ax, reference, walks.flatten(0, 1), title)
+    for walk in walks:
+        ax.plot(walk[:, 0], walk[:, 1], "-o", markersize=2.5, linewidth=1, alpha=0.8)
+    fig.savefig(Path(path))
+
+
+def read_metrics(path: str | Path) -> list[dict[str, float]]:
+    """The rows of a run's ``metrics.jsonl``."""
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def save_loss_curves(metrics_jsonl_path: str | Path, path: str | Path,
+                     keys: Sequence[str] | None = None) -> None:
+    """Plot the losses (and regularizer terms) of a metrics log against the step."""
+    rows = read_metrics(metrics_jsonl_path)
+    if keys is None:
+        keys = [k for k in dict.fromkeys(k for r in rows for k in r) if k not in _NOT_LOSSES]
+    fig, ax = _figure((6.0, 3.5))
+    for key in keys:
+        pts = [(r["step"], r[key]) for r in rows if key in r]
+        if pts:
+            steps, values = zip(*pts)
+            ax.plot(steps, values, label=key, linewidth=1)
+    ax.set_xlabel("generator step")
+    ax.set_ylabel("loss")
+    ax.grid(alpha=0.3)
+    if keys:
+        ax.legend(fontsize="small")
+    fig.savefig(Path(path))
+

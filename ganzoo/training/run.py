@@ -1,0 +1,325 @@
+"""The run folder: what a training run leaves behind, and how to load it back.
+
+::
+
+    runs/<model>-<dataset>/
+        config.json          resolved config, plan, versions, plugins, seed, device
+        metrics.jsonl        one JSON object per logged step
+        checkpoints/last.pt  everything needed to resume exactly (see training.checkpoint)
+        samples/step-000500.png ... samples/final.png
+        losses.png           loss curves, written when the run ends
+
+:func:`load_run` rebuilds the generator of a run with its averaged (EMA) weights, for
+``ganzoo sample``, the metrics and the bench runner.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from ganzoo import __version__
+from ganzoo.data.spec import DataSpec
+from ganzoo.errors import GanzooError
+from ganzoo.registry import Registry
+from ganzoo.training.build import Plan, build_generator, plan_run
+from ganzoo.training.checkpoint import load_checkpoint
+from ganzoo.training.conditioning import Conditioning, make_conditioning
+from ganzoo.training.config import TrainConfig
+
+#: Settings that may change when a run is resumed; everything else must match.
+RESUMABLE_CHANGES = frozenset({
+    "steps", "out", "resume", "device", "data_root", "download",
+    "log_every", "sample_every", "checkpoint_every",
+})
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    """Where each file of a run folder lives."""
+
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        return self.root / "config.json"
+
+    @property
+    def metrics(self) -> Path:
+        return self.root / "metrics.jsonl"
+
+    @property
+    def checkpoint(self) -> Path:
+        return self.root / "checkpoints" / "last.pt"
+
+    @property
+    def samples(self) -> Path:
+        return self.root / "samples"
+
+    @property
+    def losses(self) -> Path:
+        return self.root / "losses.png"
+
+    def sample_at(self, step: int) -> Path:
+        return self.samples / f"step-{step:06d}.png"
+
+    @property
+    def final_sample(self) -> Path:
+        return self.samples / "final.png"
+
+
+def default_run_dir(config: TrainConfig) -> Path:
+    return Path("runs") / f"{config.model}-{config.dataset}"
+
+
+def run_paths(config: TrainConfig) -> RunPaths:
+    return RunPaths(Path(config.out) if config.out is not None else default_run_dir(config))
+
+
+def _distribution_version(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
+
+
+def run_record(config: TrainConfig, plan: Plan, registry: Registry, device: torch.device) -> dict[str, Any]:
+    """The contents of ``config.json``: what was asked, what it resolved to, and with what."""
+    used = [("model", plan.recipe.name), ("dataset", plan.dataset.name),
+            ("generator", plan.generator.name), ("discriminator", plan.discriminator.name),
+            ("loss", plan.loss.name)]
+    used += [("regularizer", r.name) for r in (*plan.regularizers, *plan.extra_terms)]
+    plugins = {}
+    for kind, name in used:
+        entry = registry.get(kind, name)
+        plugins[f"{kind}:{name}"] = {
+            "plugin": entry.plugin,
+            "distribution": entry.distribution,
+            "version": _distribution_version(entry.distribution),
+        }
+    import torchvision
+
+    return {
+        "config": config.to_json(),
+        "plan": plan.describe(),
+        "seed": config.seed,
+        "device": str(device),
+        "versions": {
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "torchvision": torchvision.__version__,
+            "ganzoo": __version__,
+        },
+        "plugins": plugins,
+        "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def read_config(run_dir: Path) -> TrainConfig:
+    """The TrainConfig saved in a run folder."""
+    path = RunPaths(Path(run_dir)).config
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        return TrainConfig.from_json(record["config"])
+    except FileNotFoundError:
+        raise GanzooError(
+            f"{run_dir} is not a ganzoo run folder (no config.json). Pass the folder a "
+            "'ganzoo train' run wrote, e.g. runs/gan-ring8."
+        ) from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise GanzooError(f"{path} is damaged ({type(exc).__name__}: {exc}).") from exc
+
+
+def check_resumable(saved: TrainConfig, config: TrainConfig, run_dir: Path) -> None:
+    """Refuse to resume a run with settings that would make it a different run."""
+    old, new = saved.to_json(), config.to_json()
+    changed = [k for k in new if k not in RESUMABLE_CHANGES and old.get(k) != new[k]]
+    if changed:
+        diffs = "; ".join(f"{k}: {old.get(k)!r} in the run, {new[k]!r} now" for k in changed)
+        raise GanzooError(
+            f"Cannot resume {run_dir} with different settings ({diffs}). A resumed run keeps "
+            "its settings (only --steps, --device and output cadence may change); repeat the "
+            "original options, or start a new run with another --out."
+        )
+
+
+def check_run_folder(paths: RunPaths, config: TrainConfig) -> bool:
+    """Check the run folder against ``--resume``; True when there is a run to resume."""
+    has_checkpoint = paths.checkpoint.exists()
+    if config.resume:
+        if not has_checkpoint:
+            raise GanzooError(
+                f"Nothing to resume in {paths.root}: it has no checkpoints/last.pt. Drop "
+                "--resume to start a new run there."
+            )
+        check_resumable(read_config(paths.root), config, paths.root)
+        return True
+    if has_checkpoint:
+        raise GanzooError(
+            f"The run folder {paths.root} already holds a trained run. Add --resume to "
+            "continue it, or pick another folder with --out."
+        )
+    if paths.root.exists() and any(paths.root.iterdir()) and not paths.config.exists():
+        raise GanzooError(
+            f"{paths.root} is not empty and is not a ganzoo run folder. Pick an empty or new "
+            "folder with --out."
+        )
+    return False
+
+
+@dataclass
+class LoadedRun:
+    """A trained run's generator (EMA weights, eval mode) and what it needs to sample."""
+
+    run_dir: Path
+    config: TrainConfig
+    plan: Plan
+    spec: DataSpec
+    conditioning: Conditioning
+    generator: torch.nn.Module
+    device: torch.device
+    step: int
+
+    @property
+    def num_classes(self) -> int:
+        return self.spec.num_classes if self.plan.recipe.conditioning == "class" else 0
+
+    def latents(self, n: int, seed: int = 0) -> Tensor | None:
+        """``n`` latent vectors drawn with ``seed`` (``None`` for image-to-image models)."""
+        return self.conditioning.latents(n, "cpu", torch.Generator().manual_seed(seed))
+
+    def _conditions(self, n: int, labels: Tensor | int | None, inputs: Tensor | None,
+                    rng: torch.Generator) -> Tensor | None:
+        kind = self.plan.recipe.conditioning
+        if kind == "image":
+            if inputs is None:
+                raise GanzooError(
+                    f"The model {self.plan.recipe.name!r} translates images: give input images "
+                    "to sample from (ganzoo sample RUN --input img.png)."
+                )
+            expected = tuple(self.spec.input_shape or ())
+            if tuple(inputs.shape[1:]) != expected:
+                raise GanzooError(
+                    f"Input images have shape {tuple(inputs.shape[1:])}; this model takes "
+                    f"{'×'.join(map(str, expected))}."
+                )
+            return inputs.expand(n, *expected) if len(inputs) == 1 else inputs
+        if kind == "class":
+            if labels is None:
+                return self.conditioning.random_cond(n, "cpu", rng)
+            labels = torch.as_tensor(labels, dtype=torch.long).expand(n)
+            bad = labels[(labels < 0) | (labels >= self.num_classes)]
+            if len(bad):
+                raise GanzooError(
+                    f"Class {int(bad[0])} is out of range: the model {self.plan.recipe.name!r} "
+                    f"was trained on {self.num_classes} classes (0–{self.num_classes - 1})."
+                )
+            return labels
+        if labels is not None:
+            raise GanzooError(
+                f"The model {self.plan.recipe.name!r} is not class-conditional; it cannot "
+                "sample a given class. Train a conditional model such as cgan."
+            )
+        if inputs is not None:
+            raise GanzooError(
+                f"The model {self.plan.recipe.name!r} does not take input images."
+            )
+        return None
+
+    @torch.no_grad()
+    def generate(self, latents: Tensor | None, cond: Tensor | None,
+                 batch_size: int = 256) -> Tensor:
+        """Run the generator over given latents/conditions in batches; results on the CPU."""
+        n = len(latents) if latents is not None else len(cond)  # type: ignore[arg-type]
+        out = []
+        for i in range(0, n, batch_size):
+            z = latents[i : i + batch_size].to(self.device) if latents is not None else None
+            c = cond[i : i + batch_size].to(self.device) if cond is not None else None
+            out.append(self.generator(z, c).float().cpu())
+        return torch.cat(out)
+
+    def sample(self, n: int, *, labels: Tensor | int | None = None,
+               inputs: Tensor | None = None, seed: int = 0, batch_size: int = 256) -> Tensor:
+        """``n`` samples (images in [-1, 1], points in data coordinates) on the CPU.
+
+        Class-conditional models draw uniform random classes unless ``labels`` (one class or
+        one per sample) is given; image-to-image models need ``inputs`` (one image, repeated,
+        or ``n``).
+        """
+        if inputs is not None and len(inputs) > 1:
+            n = len(inputs)
+        rng = torch.Generator().manual_seed(seed)
+        latents = self.conditioning.latents(n, "cpu", rng)
+        cond = self._conditions(n, labels, inputs, rng)
+        return self.generate(latents, cond, batch_size)
+
+    def walks(self, rows: int, steps: int, *, labels: Tensor | int | None = None,
+              seed: int = 0, batch_size: int = 256) -> Tensor:
+        """``rows`` latent walks of ``steps`` samples each (``rows, steps, *shape``), from
+        one random latent to another by :func:`slerp`, one class per walk."""
+        if self.plan.recipe.conditioning == "image":
+            raise GanzooError(
+                f"The model {self.plan.recipe.name!r} has no latent space to walk: it maps "
+                "input images to outputs (its noise is dropout)."
+            )
+        rng = torch.Generator().manual_seed(seed)
+        ends = self.conditioning.latents(2 * rows, "cpu", rng)
+        path = slerp(ends[:rows], ends[rows:], torch.linspace(0, 1, steps))  # type: ignore[index]
+        cond = self._conditions(rows, labels, None, rng)
+        if cond is not None:
+            cond = cond.repeat_interleave(steps)
+        out = self.generate(path.flatten(0, 1), cond, batch_size)
+        return out.view(rows, steps, *out.shape[1:])
+
+
+def slerp(a: Tensor, b: Tensor, t: Tensor) -> Tensor:
+    """Spherical interpolation between rows of ``a`` and ``b`` (``R, D``) at fractions ``t``
+    (``S``), giving ``R, S, D``: Gaussian latents keep their typical norm along the way
+    (White 2016), where a straight line would pass through unlikely, short vectors."""
+    unit_a = a / a.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    unit_b = b / b.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    omega = torch.acos((unit_a * unit_b).sum(1).clamp(-1.0, 1.0))[:, None, None]
+    t = t[None, :, None]
+    sin = torch.sin(omega)
+    nearly_parallel = sin.abs() < 1e-6
+    safe = torch.where(nearly_parallel, torch.ones_like(sin), sin)
+    w_a = torch.where(nearly_parallel, 1 - t, torch.sin((1 - t) * omega) / safe)
+    w_b = torch.where(nearly_parallel, t, torch.sin(t * omega) / safe)
+    return w_a * a[:, None] + w_b * b[:, None]
+
+
+def load_run(run_dir: str | Path, *, device: str | torch.device = "cpu",
+             registry: Registry | None = None) -> LoadedRun:
+    """Rebuild a run's generator with its EMA weights from ``checkpoints/last.pt``."""
+    from ganzoo.distributed import resolve_device
+
+    if registry is None:
+        from ganzoo.plugins import get_registry
+
+        registry = get_registry()
+    run_dir = Path(run_dir)
+    config = read_config(run_dir)
+    plan = plan_run(config, registry)
+    state = load_checkpoint(RunPaths(run_dir).checkpoint)
+    dev = resolve_device(str(device))
+    generator = build_generator(plan, registry)
+    generator.load_state_dict(state["ema"]["module"])
+    generator.to(dev).eval().requires_grad_(False)
+    conditioning = make_conditioning(plan.recipe.conditioning, plan.spec, plan.latent_dim,
+                                     plan.dataset.name)
+    return LoadedRun(run_dir, config, plan, plan.spec, conditioning, generator, dev,
+                     int(state["step"]))
