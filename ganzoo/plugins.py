@@ -169,6 +169,17 @@ def load_plugins(
     return PluginSet(registry, infos)
 
 
+def failed_note(plugins: PluginSet) -> str:
+    """A sentence naming the plugins that failed to load ("" when none did): one of them
+    may be what provides a name the user asked for."""
+    failed = plugins.failed
+    if not failed:
+        return ""
+    names = ", ".join(p.name for p in failed)
+    return (f"Note: {len(failed)} plugin(s) failed to load ({names}); "
+            "run 'ganzoo plugins' for details.")
+
+
 @lru_cache(maxsize=1)
 def default_plugins() -> PluginSet:
     """The installed plugins, loaded once per process."""

@@ -182,12 +182,14 @@ class Registry:
         found = [self._entries[k][name] for k in KINDS if name in self._entries[k]]
         if found:
             return found
-        everything = {e.name: e.kind for e in self.list()}
-        close = difflib.get_close_matches(name, list(everything), n=3, cutoff=0.6)
+        kinds_of: dict[str, list[str]] = {}
+        for e in self.list():
+            kinds_of.setdefault(e.name, []).append(e.kind)
+        close = difflib.get_close_matches(name, list(kinds_of), n=3, cutoff=0.6)
         message = f"Nothing called {name!r} is installed."
         if close:
             message += " Did you mean " + " or ".join(
-                f"{c!r} ({everything[c]})" for c in close) + "?"
+                f"{c!r} ({', '.join(kinds_of[c])})" for c in close) + "?"
         hint = " Run 'ganzoo list' to see every name with its kind and plugin."
         raise UnknownNameError(message + hint)
 

@@ -84,7 +84,7 @@ def test_info_model_shows_its_recipe(run_cli) -> None:
     result = run_cli("info", "gan")
     assert result.code == 0
     for text in ("Goodfellow et al. 2014", "non-saturating", "points: mlp",
-                 "adam lr=0.0002", "n_critic", "plugin", "ganzoo"):
+                 "adam lr=0.0002", "n critic", "plugin", "ganzoo"):
         assert text in result.out
 
 

@@ -225,6 +225,13 @@ def test_cli_list_works_beside_the_broken_package(broken_site: Path, run_ganzoo)
     assert "broken" in result.err and "ganzoo plugins" in result.err
 
 
+def test_cli_unknown_name_points_at_the_failed_plugin(broken_site: Path, run_ganzoo) -> None:
+    result = run_ganzoo("info", "gann", path=broken_site)
+    assert result.code == 2
+    assert "Did you mean 'gan'" in result.err
+    assert "1 plugin(s) failed to load (broken)" in result.err
+
+
 def test_cli_debug_shows_the_broken_traceback(broken_site: Path, run_ganzoo) -> None:
     result = run_ganzoo("--debug", "plugins", path=broken_site)
     assert result.code == 0

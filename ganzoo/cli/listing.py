@@ -15,7 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ganzoo.plugins import PluginInfo, PluginSet, default_plugins
+from ganzoo.errors import UnknownNameError
+from ganzoo.plugins import PluginInfo, PluginSet, default_plugins, failed_note
 from ganzoo.registry import Entry, close_kind, is_kind, normalize_kind, plural
 
 #: Builder arguments fixed by the part contracts, so not user options.
@@ -43,14 +44,20 @@ def _debug() -> bool:
 
 def _note_failed(plugins: PluginSet) -> None:
     """One line on stderr when some plugins failed, so a missing name is explained."""
-    failed = plugins.failed
-    if failed:
-        names = ", ".join(p.name for p in failed)
-        Console(stderr=True).print(
-            f"[yellow]Note:[/] {len(failed)} plugin(s) failed to load ({escape(names)}); "
-            "run 'ganzoo plugins' for details.",
-            soft_wrap=True,
-        )
+    note = failed_note(plugins)
+    if note:
+        Console(stderr=True).print(escape(note), style="yellow", soft_wrap=True)
+
+
+def _find(plugins: PluginSet, name: str, kind: str | None = None) -> list[Entry]:
+    """Entries called ``name``; an unknown name's error also names failed plugins."""
+    try:
+        return plugins.registry.find(name, kind)
+    except UnknownNameError as exc:
+        note = failed_note(plugins)
+        if not note:
+            raise
+        raise UnknownNameError(f"{exc} {note}") from None
 
 
 def _count(count: int, noun: str) -> str:
@@ -73,7 +80,7 @@ def _explain_no_match(plugins: PluginSet, word: str) -> None:
     """A lone word that is neither a kind nor a name: most likely a typo of one of them."""
     if close_kind(word):
         normalize_kind(word)  # raises, suggesting the kind
-    plugins.registry.find(word)  # raises, suggesting close names
+    _find(plugins, word)  # raises, suggesting close names
 
 
 def _entry_row(entry: Entry) -> dict[str, Any]:
@@ -86,7 +93,7 @@ def _entry_row(entry: Entry) -> dict[str, Any]:
     }
 
 
-@click.command("list")
+@click.command("list", short_help="Everything installed, by kind, with its plugin.")
 @click.argument("kind", required=False)
 @click.argument("pattern", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable rows.")
@@ -151,23 +158,7 @@ def _signature_options(builder: Any, kind: str) -> list[str]:
 
 
 def _model_details(recipe: Any) -> dict[str, Any]:
-    d = recipe.describe()
-    return {
-        "paper": d["paper"],
-        "conditioning": d["conditioning"],
-        "loss": d["loss"],
-        "regularizers": d["regularizers"],
-        "extra terms": d["extra_terms"],
-        "generator": d["generator"],
-        "discriminator": d["discriminator"],
-        "generator optimizer": d["g_optimizer"],
-        "discriminator optimizer": d["d_optimizer"],
-        "n_critic": d["n_critic"],
-        "latent_dim": d["latent_dim"],
-        "batch_size": d["batch_size"],
-        "ema_decay": d["ema_decay"],
-        "notes": d["notes"],
-    }
+    return {k: v for k, v in recipe.describe().items() if k not in ("name", "summary")}
 
 
 def _dataset_details(info: Any) -> dict[str, Any]:
@@ -241,13 +232,13 @@ def _render_details(details: dict[str, Any]) -> Table:
             continue
         style = "bold red" if key == "error" else ""
         text = _format_value(value, "\n" if key == "options" else ", ")
-        table.add_row(key, escape(text), style=style)
+        table.add_row(key.replace("_", " "), escape(text), style=style)
     return table
 
 
-@click.command("info")
+@click.command("info", short_help="What a name is: recipe, dataset, or part options.")
 @click.argument("name")
-@click.option("--kind", help="Only look in this kind (model, loss, dataset, ...).")
+@click.option("--kind", metavar="KIND", help="Only look in this kind (model, loss, dataset, ...).")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable details.")
 def info_command(name: str, kind: str | None, as_json: bool) -> None:
     """Show what NAME is: its plugin and, for a model, its recipe; for a dataset, its
@@ -257,7 +248,7 @@ def info_command(name: str, kind: str | None, as_json: bool) -> None:
     each; --kind picks one.
     """
     plugins = default_plugins()
-    entries = plugins.registry.find(name, normalize_kind(kind) if kind else None)
+    entries = _find(plugins, name, normalize_kind(kind) if kind else None)
     details = [describe_entry(e, plugins) for e in entries]
     if as_json:
         _print_json(details)
@@ -270,11 +261,11 @@ def info_command(name: str, kind: str | None, as_json: bool) -> None:
 # --------------------------------------------------------------------------- plugins
 
 
-def _registered_counts(info: PluginInfo) -> dict[str, list[str]]:
-    counts: dict[str, list[str]] = {}
+def _registered_names(info: PluginInfo) -> dict[str, list[str]]:
+    names: dict[str, list[str]] = {}
     for entry in info.registered:
-        counts.setdefault(entry.kind, []).append(entry.name)
-    return counts
+        names.setdefault(entry.kind, []).append(entry.name)
+    return names
 
 
 def _plugin_row(info: PluginInfo) -> dict[str, Any]:
@@ -285,7 +276,7 @@ def _plugin_row(info: PluginInfo) -> dict[str, Any]:
         "module": info.module,
         "status": info.status,
         "hooks": info.hooks,
-        "registered": _registered_counts(info),
+        "registered": _registered_names(info),
         "error": info.error,
         "traceback": info.traceback,
     }
@@ -295,7 +286,7 @@ def _short_hook(name: str) -> str:
     return name.removeprefix("ganzoo_register_")
 
 
-@click.command("plugins")
+@click.command("plugins", short_help="Plugins found: version, status, what they added.")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable rows.")
 def plugins_command(as_json: bool) -> None:
     """List the plugins found through the 'ganzoo' entry point group: version, status,
@@ -315,7 +306,7 @@ def plugins_command(as_json: bool) -> None:
     table.add_column("registered")
     for p in plugins.plugins:
         registered = ", ".join(_count(len(names), kind)
-                               for kind, names in _registered_counts(p).items())
+                               for kind, names in _registered_names(p).items())
         table.add_row(
             escape(p.name), escape(" ".join(filter(None, (p.distribution, p.version))) or "—"),
             f"[{_STATUS_STYLE[p.status]}]{p.status}[/]",
