@@ -211,7 +211,7 @@ def train(config: TrainConfig, *, registry: Registry | None = None, progress: bo
         session.restore(ckpt.load_checkpoint(paths.checkpoint))
     start_step = session.step
 
-    if main and session.step < config.steps:
+    if main and (session.step < config.steps or not resuming):
         paths.samples.mkdir(parents=True, exist_ok=True)
         write_json(paths.config, run_record(config, plan, registry, device))
         if resuming:
@@ -231,8 +231,8 @@ def train(config: TrainConfig, *, registry: Registry | None = None, progress: bo
     try:
         with bar, _Interrupt() as interrupt:
             last_losses = _run(session, config, bar, metrics, interrupt)
-            if interrupt.requested and session.step == start_step:
-                session.save()  # stopped before the first step: still leave a run to resume
+            if session.step == start_step and not paths.checkpoint.exists():
+                session.save()  # no step made (Ctrl-C, or a 0-step run): leave a run anyway
     finally:
         if metrics is not None:
             metrics.close()
