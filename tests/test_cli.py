@@ -9,7 +9,10 @@ import sys
 import pytest
 
 from ganzoo import __version__
+from ganzoo.cli.listing import describe_entry
 from ganzoo.cli.main import COMMANDS
+from ganzoo.hookspecs import hookimpl
+from ganzoo.plugins import load_plugins
 
 
 def test_version(run_cli) -> None:
@@ -112,6 +115,40 @@ def test_info_shared_name_shows_every_kind_with_options(run_cli) -> None:
                    for o in generator_options)
     (only,) = json.loads(run_cli("info", "mlp", "--kind", "discriminators", "--json").out)
     assert only["kind"] == "discriminator"
+
+
+class _Gap:
+    """Distance between means.
+
+    Lower is
+    better."""
+
+    figures = {"gap": "lower"}
+
+    def __init__(self, samples: int = 100) -> None:
+        self.samples = samples
+
+
+class _GapPlugin:
+    @hookimpl
+    def ganzoo_register_metrics(self, registry) -> None:
+        registry.add("metric", "gap", _Gap, summary="mean gap")
+
+
+def test_describe_a_part_from_its_code() -> None:
+    plugins = load_plugins(eps=[], extra=[("gapper", _GapPlugin())])
+    details = describe_entry(plugins.registry.get("metric", "gap"), plugins)
+    assert details["doc"] == "Distance between means.\n\nLower is better."
+    assert details["options"] == ["samples: int = 100"]
+    assert details["figures"] == {"gap": "lower"}
+    assert (details["plugin"], details["summary"]) == ("gapper", "mean gap")
+
+
+def test_describe_a_broken_entry_shows_the_error() -> None:
+    plugins = load_plugins(eps=[], extra=[])
+    entry = plugins.registry.add("loss", "ghost", "no_such_module_here:Loss", plugin="ghost")
+    details = describe_entry(entry, plugins)
+    assert "could not load 'no_such_module_here:Loss': ModuleNotFoundError" in details["error"]
 
 
 def test_info_part_table(run_cli) -> None:

@@ -175,12 +175,21 @@ def _dataset_details(info: Any) -> dict[str, Any]:
     }
 
 
+def _reflow(doc: str) -> str:
+    """A docstring's paragraphs, each on one line, for the terminal to wrap."""
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
+
+
 def _part_details(entry: Entry, obj: Any) -> dict[str, Any]:
     own_doc = obj.__doc__ if isinstance(obj.__doc__, str) else ""
-    return {
-        "doc": inspect.cleandoc(own_doc) if own_doc else "",
+    details: dict[str, Any] = {
+        "doc": _reflow(own_doc) if own_doc else "",
         "options": _signature_options(obj, entry.kind),
     }
+    if entry.kind == "metric":  # figure -> which way is better (ganzoo.metrics.base.Metric)
+        details["figures"] = dict(getattr(obj, "figures", {}))
+    return details
 
 
 def describe_entry(entry: Entry, plugins: PluginSet) -> dict[str, Any]:
