@@ -20,8 +20,6 @@ import pytest
 from ganzoo.cli.main import COMMANDS
 from ganzoo.hookspecs import HOOK_NAMES
 
-tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
-
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 EXAMPLE = DOCS / "example-plugin"
@@ -61,10 +59,16 @@ def test_relative_links_point_to_files(page: str) -> None:
 # ---------------------------------------------------------------- the example plugin
 
 
+def example_project() -> dict:
+    """The ``[project]`` table of the example's pyproject.toml."""
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+    return tomllib.loads((EXAMPLE / "pyproject.toml").read_text())["project"]
+
+
 @pytest.fixture(scope="module")
 def example_site(tmp_path_factory: pytest.TempPathFactory, dist_info) -> Path:
     """The example package as pip would install it, on a path entry of its own."""
-    project = tomllib.loads((EXAMPLE / "pyproject.toml").read_text())["project"]
+    project = example_project()
     site = tmp_path_factory.mktemp("example-site")
     dist_info(site, project["name"], project["version"], project["entry-points"]["ganzoo"])
     try:
@@ -75,7 +79,7 @@ def example_site(tmp_path_factory: pytest.TempPathFactory, dist_info) -> Path:
 
 
 def test_example_declares_its_entry_point() -> None:
-    project = tomllib.loads((EXAMPLE / "pyproject.toml").read_text())["project"]
+    project = example_project()
     assert project["entry-points"]["ganzoo"] == {"example": "ganzoo_example"}
 
 
