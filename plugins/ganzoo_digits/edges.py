@@ -31,5 +31,7 @@ def _all_edges() -> Tensor:
 
 def edges2digits(*, split: str = "train", image_size: int | None = None, **_: object) -> TensorDataset:
     idx = split_indices("mnist-5k", split)
-    inputs, targets = _all_edges()[idx], mnist_5k_arrays()[0][idx]
-    return TensorDataset(resize(inputs, image_size), resize(targets, image_size))
+    digits, labels = mnist_5k_arrays()
+    pairs = TensorDataset(resize(_all_edges()[idx], image_size), resize(digits[idx], image_size))
+    pairs.target_labels = labels[idx]  # each target's class, for the metrics' domain extractor
+    return pairs
