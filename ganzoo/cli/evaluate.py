@@ -1,0 +1,82 @@
+"""``ganzoo eval RUN``: measure a trained run, print the figures, store them in ``eval.json``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+
+def _split_names(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    if not names:
+        raise click.BadParameter("name at least one metric, e.g. --metrics fid,kid")
+    return names
+
+
+def _how(record: dict[str, Any]) -> str:
+    """A short line on how a figure was measured."""
+    parts = []
+    if "extractor" in record:
+        parts.append(f"{record['extractor']} {record['extractor_sha256']}")
+    counts = [f"{record[k]} {label}" for k, label in (
+        ("num_generated", "generated"), ("num_pairs", "pairs"), ("num_real", "real"))
+        if k in record]
+    if counts:
+        parts.append(" vs ".join(counts) + f" ({record.get('reference_split', '?')} split)")
+    return "; ".join(parts)
+
+
+def _table(run_dir: Path, results: dict[str, dict[str, Any]]) -> Table:
+    table = Table(title=f"ganzoo eval · {run_dir}")
+    table.add_column("metric")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_column("measured with")
+    for metric, result in results.items():
+        how = _how(result["measured_with"])
+        for i, (figure, value) in enumerate(result["values"].items()):
+            table.add_row(metric if i == 0 else "", figure, f"{value:.4g}",
+                          escape(how) if i == 0 else "")
+    return table
+
+
+@click.command("eval")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--metrics", "metrics", metavar="NAMES",
+              help="Comma-separated metrics (default: every metric that applies to the run).")
+@click.option("--num-samples", type=click.IntRange(min=2),
+              help="Samples to generate (default: the size of the test split for images, "
+                   "2,500 for mode coverage).")
+@click.option("--device", default="cpu", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the sampled latents and of the metrics' own randomness.")
+@click.option("--inception-weights", type=click.Path(path_type=Path, dir_okay=False),
+              help="torch-fidelity's Inception-v3 weights file "
+                   "(weights-inception-2015-12-05-6726825d.pth); also $GANZOO_INCEPTION_WEIGHTS.")
+def eval_command(run_dir: Path, metrics: str | None, num_samples: int | None, device: str,
+                 seed: int, inception_weights: Path | None) -> None:
+    """Measure the trained run in RUN_DIR against its dataset's test split.
+
+    Figures and how each was measured are merged into RUN_DIR/eval.json.
+
+    \b
+      ganzoo eval runs/dcgan-mnist-5k
+      ganzoo eval runs/gan-ring8 --metrics mode-coverage
+      ganzoo eval runs/pix2pix-edges2digits --metrics l1,psnr,ssim,fid
+    """
+    from ganzoo.metrics.evaluate import EVAL_FILE, evaluate_run
+
+    results = evaluate_run(
+        run_dir, _split_names(metrics), num_samples=num_samples, device=device, seed=seed,
+        inception_weights=inception_weights,
+    )
+    console = Console()
+    console.print(_table(run_dir, results))
+    console.print(f"Saved to {escape(str(run_dir / EVAL_FILE))}")

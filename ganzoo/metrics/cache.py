@@ -1,0 +1,66 @@
+"""Where measurement artefacts are kept, and the hashes that key them.
+
+Trained feature extractors and real-data statistics are cached under ``$GANZOO_CACHE``
+(default ``~/.cache/ganzoo``), keyed by hashes of the data and of the code that produced
+them, so a changed dataset or a changed extractor never reuses a stale entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor
+
+CACHE_ENV = "GANZOO_CACHE"
+
+
+def cache_dir(override: Path | str | None = None) -> Path:
+    """The cache root: ``override``, else ``$GANZOO_CACHE``, else ``~/.cache/ganzoo``."""
+    root = override or os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "ganzoo"
+    path = Path(root).expanduser()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def tensor_sha256(*tensors: Tensor) -> str:
+    """A hash of the tensors' dtypes, shapes and values."""
+    digest = hashlib.sha256()
+    for t in tensors:
+        t = t.detach().cpu().contiguous()
+        digest.update(f"{t.dtype}{tuple(t.shape)}".encode())
+        digest.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=32)
+def _file_sha256(path: str, size: int, mtime_ns: int) -> str:  # size and mtime key the cache
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """The file's sha256, computed once per process while the file is unchanged."""
+    stat = path.stat()
+    return _file_sha256(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+def atomic_save(obj: Any, path: Path) -> None:
+    """``torch.save`` to a temporary file next to ``path``, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            torch.save(obj, handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,268 @@
+"""Evaluating a run folder (or the real data itself) with registered metrics.
+
+:func:`evaluate_run` loads a run's EMA generator, measures it against the dataset's ``test``
+split and merges the figures into ``eval.json`` in the run folder.  :func:`evaluate_real`
+measures held-out real data (the training split) the same way: the floor a perfect
+generator would reach.  Both return ``{metric: {"values": {figure: float},
+"measured_with": {...}}}``, which is also the layout of ``eval.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import torch
+from rich.console import Console
+from rich.markup import escape
+from torch import Tensor
+from torch.utils.data import Dataset
+
+from ganzoo import __version__
+from ganzoo.data.spec import DatasetInfo
+from ganzoo.errors import GanzooError
+from ganzoo.metrics.base import Measurement, Metric, MetricNotApplicableError, MetricTask
+from ganzoo.registry import Registry
+
+EVAL_FILE = "eval.json"
+REFERENCE_SPLIT = "test"
+HELD_OUT_SPLIT = "train"
+
+
+def _registry(registry: Registry | None) -> Registry:
+    if registry is not None:
+        return registry
+    from ganzoo.plugins import get_registry
+
+    return get_registry()
+
+
+def load_metric(registry: Registry, name: str) -> Metric:
+    """The metric registered as ``name`` (unknown names fail with close matches)."""
+    target = registry.get("metric", name).load()
+    return target() if isinstance(target, type) else target
+
+
+def applicable_metrics(registry: Registry, spec: Any, conditioning: str) -> list[str]:
+    """Names of every registered metric that can measure this kind of run."""
+    return [e.name for e in registry.list("metric")
+            if load_metric(registry, e.name).applies_to(spec, conditioning)]
+
+
+def resolve_metrics(
+    registry: Registry, names: Iterable[str] | None, spec: Any, conditioning: str, what: str,
+) -> list[tuple[str, Metric]]:
+    """The named metrics (or every applicable one), refusing those that don't apply."""
+    applicable = applicable_metrics(registry, spec, conditioning)
+    if names is None:
+        names = applicable
+        if not names:
+            raise MetricNotApplicableError(
+                f"No installed metric applies to {what} ({spec.describe()}, conditioning "
+                f"{conditioning!r}). Run 'ganzoo list metric' to see the metrics."
+            )
+    chosen = []
+    for name in names:
+        metric = load_metric(registry, name)
+        if not metric.applies_to(spec, conditioning):
+            raise MetricNotApplicableError(
+                f"The metric {name!r} does not apply to {what} ({spec.describe()}, "
+                f"conditioning {conditioning!r}). Metrics that apply: "
+                f"{', '.join(applicable) or 'none'}."
+            )
+        chosen.append((name, metric))
+    return chosen
+
+
+def evaluate(
+    task: MetricTask, metrics: list[tuple[str, Metric]], *,
+    skip_errors: bool = False, console: Console | None = None, extra: dict[str, Any] | None = None,
+) -> dict[str, Measurement]:
+    """Compute ``metrics`` on one task; each record gains ``seconds`` and ``extra``.
+
+    With ``skip_errors`` a metric that fails with a :class:`GanzooError` (no feature
+    extractor for this data, say) is reported on ``console`` and left out.
+    """
+    task.requested = tuple(metric for _, metric in metrics)
+    results: dict[str, Measurement] = {}
+    skipped: dict[str, list[str]] = {}  # reason -> metrics, so a shared cause prints once
+    for name, metric in metrics:
+        started = time.perf_counter()
+        try:
+            if console is not None:
+                with console.status(f"Computing {name}…"):
+                    measurement = metric.compute(task)
+            else:
+                measurement = metric.compute(task)
+        except GanzooError as exc:
+            if not skip_errors:
+                raise
+            skipped.setdefault(str(exc), []).append(name)
+            continue
+        measurement.measured_with.update(
+            seconds=round(time.perf_counter() - started, 3), ganzoo=__version__, **(extra or {}))
+        results[name] = measurement
+    for reason, names in skipped.items():
+        (console or Console(stderr=True)).print(
+            f"[yellow]Skipped {', '.join(names)}:[/] {escape(reason)}", soft_wrap=True)
+    return results
+
+
+def _as_json(results: dict[str, Measurement]) -> dict[str, dict[str, Any]]:
+    return {name: m.to_json() for name, m in results.items()}
+
+
+def read_eval(run_dir: str | Path) -> dict[str, dict[str, Any]]:
+    """The figures stored in a run folder's ``eval.json`` (empty when there are none)."""
+    path = Path(run_dir) / EVAL_FILE
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise GanzooError(f"{path} is damaged ({exc}); delete it and evaluate again.") from exc
+
+
+def write_eval(run_dir: str | Path, results: dict[str, dict[str, Any]]) -> Path:
+    """Merge ``results`` into ``eval.json`` (atomically), keeping other metrics' figures."""
+    path = Path(run_dir) / EVAL_FILE
+    merged = {**read_eval(run_dir), **results}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{EVAL_FILE}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(merged, handle, indent=2)
+        handle.write("\n")
+    os.replace(tmp, path)
+    return path
+
+
+def _reference_split(info: DatasetInfo) -> str:
+    return REFERENCE_SPLIT if REFERENCE_SPLIT in info.splits else info.splits[0]
+
+
+def _task(
+    info: DatasetInfo, sampler: Callable[[int], Tensor], reference: Dataset, spec: Any,
+    conditioning: str, split: str, *, data_root: Path | None, num_samples: int | None,
+    device: str, seed: int, inception_weights: Path | str | None, cache_dir: Path | None,
+) -> MetricTask:
+    return MetricTask(
+        sampler=sampler,
+        reference=reference,
+        spec=spec,
+        conditioning=conditioning,
+        dataset=info.name,
+        split=split,
+        num_samples=num_samples,
+        device=device,
+        seed=seed,
+        train_data=lambda: info.build(root=data_root, split=HELD_OUT_SPLIT),
+        inception_weights=Path(inception_weights) if inception_weights else None,
+        cache_dir=cache_dir,
+    )
+
+
+def evaluate_run(
+    run_dir: str | Path,
+    metrics: list[str] | None = None,
+    *,
+    num_samples: int | None = None,
+    device: str = "cpu",
+    registry: Registry | None = None,
+    progress: bool = True,
+    seed: int = 0,
+    inception_weights: Path | str | None = None,
+    cache_dir: Path | None = None,
+    console: Console | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Measure a trained run against its dataset's test split; merge into ``eval.json``.
+
+    ``metrics=None`` computes every registered metric that applies to the run's data and
+    conditioning, leaving out (with a warning) those that cannot be computed here.
+    """
+    from ganzoo.training.run import load_run
+
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise GanzooError(
+            f"No run folder at {run_dir}. Pass the folder a 'ganzoo train' run wrote "
+            "(e.g. runs/dcgan-mnist-5k)."
+        )
+    registry = _registry(registry)
+    run = load_run(run_dir, device=device, registry=registry)
+    conditioning = run.plan.recipe.conditioning
+    chosen = resolve_metrics(registry, metrics, run.spec, conditioning, f"run {run_dir}")
+    info, config = run.plan.dataset, run.config
+    split = _reference_split(info)
+    reference = info.build(root=config.data_root, split=split, image_size=config.image_size)
+
+    def sampler(n: int) -> Tensor:
+        if conditioning == "image":
+            return run.sample(n, inputs=task.reference_inputs(limit=n), seed=seed)
+        return run.sample(n, seed=seed)
+
+    task = _task(info, sampler, reference, run.spec, conditioning, split,
+                 data_root=config.data_root, num_samples=num_samples, device=device, seed=seed,
+                 inception_weights=inception_weights, cache_dir=cache_dir)
+    console = console or Console(stderr=True)
+    results = evaluate(
+        task, chosen, skip_errors=metrics is None, console=console if progress else None,
+        extra={"model": run.plan.recipe.name, "checkpoint_step": run.step},
+    )
+    figures = _as_json(results)
+    write_eval(run_dir, figures)
+    return figures
+
+
+def evaluate_real(
+    dataset: str,
+    metrics: list[str] | None = None,
+    *,
+    num_samples: int | None = None,
+    device: str = "cpu",
+    registry: Registry | None = None,
+    progress: bool = True,
+    seed: int = 0,
+    inception_weights: Path | str | None = None,
+    cache_dir: Path | None = None,
+    data_root: Path | None = None,
+    image_size: int | None = None,
+    console: Console | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Measure held-out real data (the train split) as if a generator had drawn it.
+
+    The figures are the floor a perfect generator would reach on this reference.  Real data
+    is measured unconditionally, so input→output metrics (L1, PSNR, SSIM) do not apply.
+    """
+    registry = _registry(registry)
+    info: DatasetInfo = registry.get("dataset", dataset).load()
+    spec = info.spec_for(image_size)
+    chosen = resolve_metrics(registry, metrics, spec, "none", f"the real data of {dataset!r}")
+    split = _reference_split(info)
+    reference = info.build(root=data_root, split=split, image_size=image_size)
+    held_out = info.build(root=data_root, split=HELD_OUT_SPLIT, image_size=image_size)
+
+    def sampler(n: int) -> Tensor:
+        if n > len(held_out):
+            raise GanzooError(
+                f"Only {len(held_out)} held-out samples of {dataset!r} exist; ask for fewer "
+                f"(got {n})."
+            )
+        order = torch.randperm(len(held_out), generator=torch.Generator().manual_seed(seed))
+        data = getattr(held_out, "tensors", None)
+        index = 1 if spec.paired else 0
+        if data is not None:
+            return data[index][order[:n]]
+        return torch.stack([held_out[int(i)][index] for i in order[:n]])
+
+    task = _task(info, sampler, reference, spec, "none", split, data_root=data_root,
+                 num_samples=num_samples, device=device, seed=seed,
+                 inception_weights=inception_weights, cache_dir=cache_dir)
+    console = console or Console(stderr=True)
+    results = evaluate(
+        task, chosen, skip_errors=metrics is None, console=console if progress else None,
+        extra={"model": "real data", "held_out_split": HELD_OUT_SPLIT},
+    )
+    return _as_json(results)

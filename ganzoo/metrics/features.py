@@ -1,0 +1,235 @@
+"""The feature extractor that image metrics measure with, registered with torch-fidelity.
+
+The standard Inception-v3 weights are used whenever they are present (``--inception-weights
+PATH``, ``$GANZOO_INCEPTION_WEIGHTS``, or torch-fidelity's file in the torch hub cache).
+Otherwise ganzoo trains its domain CNN (:mod:`ganzoo.metrics.domain_cnn`) on the labeled
+training split of the reference data, caches it under a key made of hashes of that data and
+of the CNN's code, and registers it with torch-fidelity like any other extractor.  Either
+way the extractor is identified in every measurement by its weights' sha256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torch.utils.data import Dataset
+from torch_fidelity import FeatureExtractorBase, register_feature_extractor
+from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3
+from torch_fidelity.helpers import vassert
+from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
+
+from ganzoo.data.spec import DataSpec
+from ganzoo.errors import GanzooError
+from ganzoo.metrics import domain_cnn
+from ganzoo.metrics.base import MetricTask
+from ganzoo.metrics.cache import atomic_save, cache_dir, file_sha256, tensor_sha256
+
+INCEPTION_ENV = "GANZOO_INCEPTION_WEIGHTS"
+INCEPTION_FILE = Path(URL_INCEPTION_V3).name
+INCEPTION_NAME = "inception-v3-compat"
+DOMAIN_PREFIX = "ganzoo-cnn"
+
+
+@dataclass(frozen=True)
+class FeatureExtractor:
+    """A torch-fidelity feature extractor as ganzoo measures with it.
+
+    ``layers`` maps torch-fidelity's metric keys (``isc``, ``fid``, ``kid``, ``prc``) to
+    the feature layer each reads; ``channels`` is the number of image channels it takes
+    (``None``: those of the data it was trained on).
+    """
+
+    fidelity_name: str
+    weights_path: Path
+    weights_sha256: str
+    description: str
+    layers: Mapping[str, str]
+    channels: int | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def record(self, metric_key: str) -> dict[str, Any]:
+        """How a figure read from ``metric_key``'s layer was measured."""
+        return {
+            "extractor": self.description,
+            "extractor_sha256": self.weights_sha256[:12],
+            "feature_layer": self.layers[metric_key],
+            **self.details,
+        }
+
+
+def inception_hub_path() -> Path:
+    """Where torch-fidelity looks for its Inception-v3 weights before downloading them."""
+    return Path(torch.hub.get_dir()) / "checkpoints" / INCEPTION_FILE
+
+
+def inception_weights_path(explicit: Path | str | None = None) -> Path | None:
+    """The Inception-v3 weights to use: the given file, ``$GANZOO_INCEPTION_WEIGHTS``, or
+    torch-fidelity's file in the torch hub cache; ``None`` when there are none."""
+    for given, origin in ((explicit, "--inception-weights"), (os.environ.get(INCEPTION_ENV), INCEPTION_ENV)):
+        if given:
+            path = Path(given).expanduser()
+            if not path.is_file():
+                raise GanzooError(
+                    f"The Inception-v3 weights given by {origin} ({path}) do not exist. "
+                    f"Download {URL_INCEPTION_V3} and point {origin} at the file."
+                )
+            return path
+    hub = inception_hub_path()
+    return hub if hub.is_file() else None
+
+
+def inception_extractor(path: Path) -> FeatureExtractor:
+    """torch-fidelity's Inception-v3 (pool3 features, unbiased logits), from ``path``.
+
+    Precision/recall uses the same pool3 features instead of torch-fidelity's default
+    VGG-16, whose weights cannot be fetched offline either.
+    """
+    return FeatureExtractor(
+        fidelity_name=INCEPTION_NAME,
+        weights_path=path,
+        weights_sha256=file_sha256(path),
+        description="inception-v3 (torch-fidelity)",
+        layers={"fid": "2048", "kid": "2048", "prc": "2048", "isc": "logits_unbiased"},
+        channels=3,
+    )
+
+
+class DomainFeatureExtractor(FeatureExtractorBase):
+    """ganzoo's trained :class:`~ganzoo.metrics.domain_cnn.DomainCNN`, for torch-fidelity.
+
+    Takes uint8 images (as torch-fidelity passes them), maps them to [-1, 1], resizes them
+    to the size the network was trained at, and returns the requested layers: ``pool``
+    (globally pooled features) and ``logits_unbiased`` (class logits).
+    """
+
+    def __init__(self, name: str, features_list: list[str],
+                 feature_extractor_weights_path: str | None = None, **kwargs: Any):
+        super().__init__(name, features_list)
+        vassert(feature_extractor_weights_path is not None,
+                "ganzoo's domain extractor needs feature_extractor_weights_path")
+        saved = torch.load(feature_extractor_weights_path, map_location="cpu", weights_only=True)
+        self.net = domain_cnn.DomainCNN(**saved["config"])
+        self.net.load_state_dict(saved["state_dict"])
+        self.image_size = tuple(saved["image_size"])
+        self.requires_grad_(False)
+        self.eval()
+
+    @staticmethod
+    def get_provided_features_list() -> tuple[str, ...]:
+        return ("pool", "logits_unbiased")
+
+    @staticmethod
+    def get_default_feature_layer_for_metric(metric: str) -> str:
+        return "logits_unbiased" if metric == "isc" else "pool"
+
+    @staticmethod
+    def can_be_compiled() -> bool:
+        return False
+
+    @staticmethod
+    def get_dummy_input_for_compile() -> None:
+        return None
+
+    def forward(self, x: Tensor) -> tuple[Tensor, ...]:
+        vassert(x.dtype == torch.uint8 and x.dim() == 4, "Expecting a uint8 batch B×C×H×W")
+        x = x.float() / 127.5 - 1.0
+        if tuple(x.shape[-2:]) != self.image_size:
+            x = F.interpolate(x, size=self.image_size, mode="bilinear", antialias=True,
+                              align_corners=False)
+        pooled, logits = self.net(x)
+        found = {"pool": pooled, "logits_unbiased": logits}
+        return tuple(found[name] for name in self.features_list)
+
+
+def _labeled_images(dataset: Dataset, spec: DataSpec) -> tuple[Tensor, Tensor] | None:
+    """Images and class labels to train the domain extractor on, if the data has labels.
+
+    Class-labeled data gives ``(x, label)``; paired data its targets with the
+    ``target_labels`` the dataset may expose (the class of each target).
+    """
+    tensors = getattr(dataset, "tensors", None)
+    if tensors is None:
+        return None
+    if spec.paired:
+        labels = getattr(dataset, "target_labels", None)
+        return (tensors[1], labels) if labels is not None else None
+    if spec.num_classes and len(tensors) > 1:
+        return tensors[0], tensors[1]
+    return None
+
+
+def code_sha256() -> str:
+    """Hash of the domain CNN's code: architecture, training recipe and settings."""
+    return hashlib.sha256(Path(domain_cnn.__file__).read_bytes()).hexdigest()
+
+
+def extractor_key(data_sha256: str) -> str:
+    """The cache key of a domain extractor: its training data and its code.
+
+    The dataset's name is not part of it, so datasets with the same images and labels
+    (mnist-5k and the targets of edges2digits) share one extractor.
+    """
+    return hashlib.sha256(f"{data_sha256}:{code_sha256()}".encode()).hexdigest()[:16]
+
+
+def domain_extractor(
+    dataset: str, images: Tensor, labels: Tensor, *,
+    root: Path | None = None, device: str = "cpu",
+) -> FeatureExtractor:
+    """ganzoo's domain CNN for ``dataset``: trained on ``images``/``labels`` once, then
+    loaded from the cache; registered with torch-fidelity under a name holding its hash."""
+    data_sha = tensor_sha256(images, labels)
+    path = cache_dir(root) / "extractors" / f"{extractor_key(data_sha)}.pt"
+    if not path.is_file():
+        net, info = domain_cnn.train_domain_cnn(images, labels, device=device)
+        atomic_save({
+            "config": {"in_channels": images.shape[1], "num_classes": info["num_classes"]},
+            "image_size": list(images.shape[-2:]),
+            "state_dict": net.state_dict(),
+            "info": {**info, "data_sha256": data_sha},
+        }, path)
+    info = torch.load(path, map_location="cpu", weights_only=True)["info"]
+    sha = file_sha256(path)
+    name = f"{DOMAIN_PREFIX}-{sha[:12]}"
+    if name not in FEATURE_EXTRACTORS_REGISTRY:
+        register_feature_extractor(name, DomainFeatureExtractor)
+    return FeatureExtractor(
+        fidelity_name=name,
+        weights_path=path,
+        weights_sha256=sha,
+        description=f"ganzoo domain CNN ({dataset} train)",
+        layers={"fid": "pool", "kid": "pool", "prc": "pool", "isc": "logits_unbiased"},
+        details={"extractor_val_accuracy": info["val_accuracy"],
+                 "extractor_train_samples": info["train_samples"]},
+    )
+
+
+def choose_extractor(task: MetricTask) -> FeatureExtractor:
+    """Inception-v3 when its weights are present, else the domain CNN of the task's data."""
+    def choose() -> FeatureExtractor:
+        path = inception_weights_path(task.inception_weights)
+        if path is not None:
+            return inception_extractor(path)
+        labeled = _labeled_images(task.train_data(), task.spec) if task.train_data else None
+        if labeled is None:
+            labels = "class labels for its targets" if task.spec.paired else "class labels"
+            raise GanzooError(
+                f"Image metrics on dataset {task.dataset!r} need a feature extractor. The "
+                f"standard Inception-v3 weights were not found (looked in {inception_hub_path()} "
+                f"and ${INCEPTION_ENV}), and {task.dataset!r} has no {labels} to train ganzoo's "
+                f"domain extractor on. Download {URL_INCEPTION_V3} on a machine with "
+                "internet and pass --inception-weights PATH (or copy the file to the torch hub "
+                "path above), or evaluate on a labeled dataset such as mnist-5k."
+            )
+        images, labels = labeled
+        return domain_extractor(task.dataset, images, labels, root=task.cache_dir,
+                                device=task.device)
+
+    return task.memo("feature-extractor", choose)
