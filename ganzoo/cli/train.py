@@ -17,6 +17,13 @@ from rich.table import Table
 from ganzoo.errors import GanzooError, UnknownNameError
 
 
+SAMPLE_HINT = {
+    "none": "-n 64 --out samples.png",
+    "class": "--class 0 -n 16 --out class0.png",
+    "image": "--input img.png --out translated.png",
+}
+
+
 def parse_value(text: str) -> Any:
     """A command-line option value as int, float, bool or (otherwise) str."""
     lowered = text.lower()
@@ -199,5 +206,5 @@ def train_command(model: str, dataset: str | None, regs: tuple[str, ...],
         f"{result.images_per_s:,.0f} images/s; {losses}.\n"
         f"Run folder: [bold]{run_dir}[/] — samples/final.png, losses.png, metrics.jsonl, "
         "checkpoints/last.pt, config.json.\n"
-        f"Sample from it: ganzoo sample {run_dir} -n 64 --out samples.png"
+        f"Sample from it: ganzoo sample {run_dir} {SAMPLE_HINT[plan.recipe.conditioning]}"
     )

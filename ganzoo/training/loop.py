@@ -115,6 +115,7 @@ class _Session:
         self.main = distributed.is_main_process()
         self.step = 0
         self.d_steps = 0
+        self.saved_step: int | None = None
         self.elapsed_base = 0.0  # seconds spent by earlier calls (a resumed run)
         self.started = time.perf_counter()
         self.names = [c.name for c in (*parts.plan.regularizers, *parts.plan.extra_terms)]
@@ -159,6 +160,7 @@ class _Session:
     def save(self) -> None:
         if self.main:
             ckpt.save_checkpoint(self.state(), self.paths.checkpoint)
+        self.saved_step = self.step
 
     def draw(self, path: Path) -> None:
         if self.main and self.previews is not None:
@@ -225,14 +227,17 @@ def train(config: TrainConfig, *, registry: Registry | None = None, progress: bo
 
     images_per_step = plan.batch_size * plan.n_critic
     bar = TrainingProgress(config.steps, start_step, enabled=progress and main,
-                           console=console, images_per_step=images_per_step)
+                           console=console, images_per_step=images_per_step,
+                           description=plan.recipe.name)
     metrics = open(paths.metrics, "a", encoding="utf-8") if main else None
     loop_started = time.perf_counter()
     try:
         with bar, _Interrupt() as interrupt:
             last_losses = _run(session, config, bar, metrics, interrupt)
-            if session.step == start_step and not paths.checkpoint.exists():
-                session.save()  # no step made (Ctrl-C, or a 0-step run): leave a run anyway
+            if session.saved_step != session.step and (
+                    interrupt.requested or not paths.checkpoint.exists()):
+                # Ctrl-C while pictures were drawn, or a 0-step run: leave a run to resume
+                session.save()
     finally:
         if metrics is not None:
             metrics.close()
@@ -280,6 +285,7 @@ def _run(session: _Session, config: TrainConfig, bar: TrainingProgress, metrics:
     d_terms: list[Any] = [None] * len(d_regs)
     g_terms: list[Any] = [None] * len(g_regs)
     last: dict[str, float] = {}
+    shown: dict[str, float] = {}  # what the progress bar displays between log steps
     window = (session.step, time.perf_counter())
     clock = time.perf_counter
     G.train()
@@ -337,10 +343,10 @@ def _run(session: _Session, config: TrainConfig, bar: TrainingProgress, metrics:
             if save_now:
                 session.save()
             window = (step, clock())
-            bar.show(step, {"d_loss": last["d_loss"], "g_loss": last["g_loss"]})
+            shown = {"d_loss": last["d_loss"], "g_loss": last["g_loss"]}
+            bar.show(step, shown)
         elif clock() >= bar.next_show:
-            bar.show(step, {"d_loss": last.get("d_loss", math.nan),
-                            "g_loss": last.get("g_loss", math.nan)})
+            bar.show(step, shown)
     return last
 
 

@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 REFRESH_S = 0.25
 SPEED_WINDOW_S = 1.0
@@ -32,13 +32,11 @@ class TrainingProgress:
             return
         self._bar = Progress(
             TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            TextColumn("step {task.completed}/{task.total}"),
+            BarColumn(bar_width=16),
+            MofNCompleteColumn(),
             TextColumn("{task.fields[losses]}"),
             TextColumn("{task.fields[speed]}"),
-            TimeElapsedColumn(),
-            TextColumn("eta"),
-            TimeRemainingColumn(),
+            TimeRemainingColumn(compact=True, elapsed_when_finished=True),
             console=console,
             auto_refresh=False,
             transient=False,
@@ -67,7 +65,7 @@ class TrainingProgress:
             rate = (step - last_step) / (now - last_time)
             self._speed = f"{rate:.1f} it/s {rate * self.images_per_step:,.0f} img/s"
             self._last = (step, now)
-        text = " ".join(f"{k}={v:.4g}" for k, v in losses.items())
+        text = " ".join(f"{k} {v:.3g}" for k, v in losses.items())
         self._bar.update(self._task, completed=step, losses=text, speed=self._speed)
         self._bar.refresh()
         self.next_show = now + REFRESH_S
