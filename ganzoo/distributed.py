@@ -46,9 +46,9 @@ def resolve_device(name: str) -> torch.device:
         raise GanzooError(f"Device {name!r} is not supported; use 'cpu' or 'cuda'.")
     if not torch.cuda.is_available():
         raise GanzooError(
-            f"--device {name} was asked for, but this PyTorch build sees no CUDA GPU "
-            f"(torch {torch.__version__}). Use --device cpu, or install a CUDA build of "
-            "PyTorch on a machine with an NVIDIA GPU."
+            f"--device {name} was asked for, but PyTorch sees no CUDA GPU here (torch "
+            f"{torch.__version__}, CUDA build: {torch.version.cuda or 'no'}). Use --device "
+            "cpu, or run on a machine with an NVIDIA GPU and a CUDA build of PyTorch."
         )
     if device.index is None:
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))

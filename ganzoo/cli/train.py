@@ -152,6 +152,7 @@ def train_command(model: str, dataset: str | None, regs: tuple[str, ...],
       ganzoo train dcgan --dataset mnist-5k --loss hinge --reg spectral-norm
       ganzoo train gan --dataset ring8 --steps 4000 --resume
     """
+    from ganzoo.distributed import resolve_device
     from ganzoo.plugins import get_registry
     from ganzoo.training.build import plan_run
     from ganzoo.training.config import TrainConfig
@@ -177,6 +178,7 @@ def train_command(model: str, dataset: str | None, regs: tuple[str, ...],
         **options,
     )
     plan = plan_run(config, registry)
+    resolve_device(config.device)
     paths = run_paths(config)
     check_run_folder(paths, config)
     console = Console()

@@ -25,7 +25,7 @@ from typing import Any, Callable
 import torch
 from rich.console import Console
 
-from ganzoo import distributed
+from ganzoo import distributed, plots
 from ganzoo.data.batches import Batcher
 from ganzoo.errors import GanzooError
 from ganzoo.parts import Regularizer
@@ -37,7 +37,6 @@ from ganzoo.training.ema import GeneratorEMA
 from ganzoo.training.previews import Previews
 from ganzoo.training.progress import TrainingProgress
 from ganzoo.training.run import RunPaths, check_run_folder, run_paths, run_record, write_json
-from ganzoo import plots
 
 CHECKPOINT_FORMAT = 1
 
