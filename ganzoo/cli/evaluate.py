@@ -20,30 +20,31 @@ def _split_names(value: str | None) -> list[str] | None:
     return names
 
 
-def _how(record: dict[str, Any]) -> str:
-    """A short line on how a figure was measured."""
-    parts = []
-    if "extractor" in record:
-        parts.append(f"{record['extractor']} {record['extractor_sha256']}")
-    counts = [f"{record[k]} {label}" for k, label in (
-        ("num_generated", "generated"), ("num_pairs", "pairs"), ("num_real", "real"))
-        if k in record]
-    if counts:
-        parts.append(" vs ".join(counts) + f" ({record.get('reference_split', '?')} split)")
-    return "; ".join(parts)
+def _samples(record: dict[str, Any]) -> str:
+    """How many samples a figure was measured on."""
+    if "num_pairs" in record:
+        return f"{record['num_pairs']} pairs"
+    text = f"{record.get('num_generated', '?')} generated"
+    return text + (f" / {record['num_real']} real" if "num_real" in record else "")
 
 
 def _table(run_dir: Path, results: dict[str, dict[str, Any]]) -> Table:
-    table = Table(title=f"ganzoo eval · {run_dir}")
+    splits = sorted({r["measured_with"].get("reference_split", "?") for r in results.values()})
+    table = Table(title=f"ganzoo eval · {run_dir}",
+                  caption=f"reference: {', '.join(splits)} split", caption_justify="left")
     table.add_column("metric")
     table.add_column("figure")
     table.add_column("value", justify="right")
-    table.add_column("measured with")
+    table.add_column("samples")
+    table.add_column("extractor")
     for metric, result in results.items():
-        how = _how(result["measured_with"])
+        record = result["measured_with"]
+        extractor = (f"{record['extractor']} {record['extractor_sha256']}"
+                     if "extractor" in record else "")
         for i, (figure, value) in enumerate(result["values"].items()):
-            table.add_row(metric if i == 0 else "", figure, f"{value:.4g}",
-                          escape(how) if i == 0 else "")
+            first = i == 0
+            table.add_row(metric if first else "", figure, f"{value:.4g}",
+                          _samples(record) if first else "", escape(extractor) if first else "")
     return table
 
 

@@ -10,8 +10,6 @@ generator would reach.  Both return ``{metric: {"values": {figure: float},
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -26,6 +24,7 @@ from ganzoo import __version__
 from ganzoo.data.spec import DatasetInfo
 from ganzoo.errors import GanzooError
 from ganzoo.metrics.base import Measurement, Metric, MetricNotApplicableError, MetricTask
+from ganzoo.metrics.cache import atomic_write
 from ganzoo.registry import Registry
 
 EVAL_FILE = "eval.json"
@@ -131,11 +130,8 @@ def write_eval(run_dir: str | Path, results: dict[str, dict[str, Any]]) -> Path:
     """Merge ``results`` into ``eval.json`` (atomically), keeping other metrics' figures."""
     path = Path(run_dir) / EVAL_FILE
     merged = {**read_eval(run_dir), **results}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{EVAL_FILE}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(merged, handle, indent=2)
-        handle.write("\n")
-    os.replace(tmp, path)
+    text = json.dumps(merged, indent=2) + "\n"
+    atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
     return path
 
 
