@@ -1,0 +1,190 @@
+"""The bench's files: results.csv, report.md and report.html, with PNGs in ``figures/``.
+
+Everything here is rebuilt from the rows of results.jsonl, so a resumed or extended bench
+reports every cell it holds, not only those of the last invocation.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import platform
+import shutil
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ganzoo import __version__
+from ganzoo.bench.cells import BUDGET_DEFINITION, REAL, TRAINED
+from ganzoo.bench.document import Code, Document, Figure, Heading, Paragraph, Table
+from ganzoo.bench.results import OK, write_atomic
+from ganzoo.bench.summary import Group, by_dataset, figure_names, group_rows, summary_table
+from ganzoo.registry import Registry
+
+if TYPE_CHECKING:
+    from ganzoo.bench.runner import BenchRequest
+
+FIGURES_DIR = "figures"
+_CSV_FIELDS = ["cell", "kind", "model", "dataset", "seed", "status", "steps",
+               "generator_updates", "discriminator_updates", "batch_size", "wall_time_s",
+               "images_per_s", "params_generator", "params_discriminator"]
+_PACKAGES = ("torch", "torchvision", "torch-fidelity", "numpy", "pluggy", "rich")
+
+
+def write_reports(
+    out: Path, rows: list[dict[str, Any]], request: "BenchRequest", registry: Registry
+) -> None:
+    """Write results.csv, the PNGs, report.md and report.html under ``out``."""
+    write_atomic(out / "results.csv", results_csv(rows))
+    groups = group_rows(rows)
+    document = build_document(out, groups, request, registry)
+    write_atomic(out / "report.md", document.markdown())
+    write_atomic(out / "report.html", document.html())
+
+
+def results_csv(rows: list[dict[str, Any]]) -> str:
+    """One flat line per cell: identity, budget, speed, sizes, every figure, error."""
+    figures: dict[str, None] = {}
+    for row in rows:
+        figures.update(dict.fromkeys(row["figures"]))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, [*_CSV_FIELDS, *figures, "run_dir", "error"],
+                            lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        budget, params = row.get("budget") or {}, row.get("params") or {}
+        writer.writerow({
+            **{k: row.get(k) for k in ("cell", "kind", "model", "dataset", "seed", "status",
+                                      "images_per_s", "run_dir", "error")},
+            **{k: budget.get(k) for k in ("steps", "generator_updates",
+                                         "discriminator_updates", "batch_size",
+                                         "wall_time_s")},
+            "params_generator": params.get("generator"),
+            "params_discriminator": params.get("discriminator"),
+            **row["figures"],
+        })
+    return buffer.getvalue()
+
+
+def build_document(
+    out: Path, groups: list[Group], request: "BenchRequest", registry: Registry
+) -> Document:
+    settings = request.settings
+    doc = Document("ganzoo bench")
+    models = sorted({g.model for g in groups if g.model})
+    datasets = list(by_dataset(groups))
+    seeds = sorted({r["seed"] for g in groups for r in g.rows if g.kind == TRAINED})
+    doc.add(Paragraph(
+        f"Models: {', '.join(models) or '–'}. Datasets: {', '.join(datasets) or '–'}. "
+        f"Seeds: {', '.join(map(str, seeds)) or '–'}. Written "
+        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by ganzoo {__version__}."
+    ))
+    batch = settings.batch_size or "each recipe's default for the data"
+    doc.add(
+        Heading("Budget"),
+        Paragraph(BUDGET_DEFINITION),
+        Paragraph(f"Generator updates per cell: {settings.steps:,}. Batch size: {batch}."),
+    )
+    for dataset, dataset_groups in by_dataset(groups).items():
+        header, lines = summary_table(dataset_groups)
+        doc.add(
+            Heading(dataset),
+            Table(header, lines, caption=(
+                "Figures are mean ± std over the seeds that finished (a single value when "
+                "one did). 'real data' measures the held-out split against the reference "
+                "split: the best a generator can do. 'untrained' is each generator at step "
+                "0: what no learning gives. Train time and images/s are the training "
+                "loop's own."
+            )),
+        )
+        images = _figures(out, dataset_groups)
+        if images:
+            doc.add(Figure(images))
+    failures = [r for g in groups for r in g.rows if r["status"] != OK]
+    if failures:
+        doc.add(Heading("Cells that did not finish"), Table(
+            ["cell", "status", "error"],
+            [[r["cell"], r["status"], r["error"] or ""] for r in failures],
+            caption="Re-run the same command to retry them; finished cells are skipped.",
+        ))
+    doc.add(Heading("How figures were measured"), *_measurements(groups))
+    doc.add(Heading("Environment"), Table(["component", "version"], _environment(
+        registry, models, request.device)))
+    doc.add(Paragraph(
+        "Every cell is a row of results.jsonl (with how each figure was measured) and of "
+        "results.csv; each trained cell's run folder is under runs/."
+    ))
+    return doc
+
+
+def _figures(out: Path, groups: list[Group]) -> list[tuple[str, str]]:
+    """Sample grid (or scatter) and loss curves of each model's first finished seed."""
+    from ganzoo.plots import save_loss_curves
+
+    folder = out / FIGURES_DIR
+    images: list[tuple[str, str]] = []
+    for group in groups:
+        row = next((r for r in group.ok_rows if r.get("run_dir")), None)
+        if group.kind == REAL or row is None:
+            continue
+        run_dir = out / row["run_dir"]
+        where = f"{group.label}, seed {row['seed']}"
+        samples = run_dir / "samples" / "final.png"
+        if samples.exists():
+            folder.mkdir(exist_ok=True)
+            target = folder / f"{row['cell']}-samples.png"
+            shutil.copyfile(samples, target)
+            images.append((f"{FIGURES_DIR}/{target.name}", f"samples · {where}"))
+        metrics_log = run_dir / "metrics.jsonl"
+        if group.kind == TRAINED and metrics_log.exists():
+            folder.mkdir(exist_ok=True)
+            target = folder / f"{row['cell']}-losses.png"
+            if not target.exists() or target.stat().st_mtime < metrics_log.stat().st_mtime:
+                save_loss_curves(metrics_log, target)
+            images.append((f"{FIGURES_DIR}/{target.name}", f"losses · {where}"))
+    return images
+
+
+def _measurements(groups: list[Group]) -> list[Any]:
+    """Per metric: the record its cells share, and which fields vary from cell to cell."""
+    records: dict[str, list[dict[str, Any]]] = {}
+    for group in groups:
+        for row in group.ok_rows:
+            for metric, how in row["measured_with"].items():
+                records.setdefault(metric, []).append(how)
+    if not records:
+        return [Paragraph("No cell finished, so nothing was measured.")]
+    blocks: list[Any] = []
+    for metric, hows in records.items():
+        first = hows[0]
+        shared = {k: v for k, v in first.items() if all(k in h and h[k] == v for h in hows)}
+        varying = sorted({k for h in hows for k in h} - set(shared))
+        blocks += [Paragraph(f"{metric} ({len(hows)} cells):"),
+                   Code(json.dumps(shared, indent=2, sort_keys=True, default=str))]
+        if varying:
+            blocks.append(Paragraph(
+                f"Varying per cell (see results.jsonl): {', '.join(varying)}."
+            ))
+    return blocks
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _environment(registry: Registry, models: list[str], device: str) -> list[list[str]]:
+    rows = [["ganzoo", __version__], ["python", platform.python_version()],
+            ["platform", platform.platform()], ["device", device]]
+    rows += [[p, _version(p)] for p in _PACKAGES]
+    for model in models:
+        if ("model", model) in registry:
+            entry = registry.get("model", model)
+            dist = entry.distribution
+            origin = f"plugin {entry.plugin}" + (f" ({dist} {_version(dist)})" if dist else "")
+            rows.append([f"model {model}", origin])
+    return rows

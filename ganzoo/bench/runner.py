@@ -1,0 +1,321 @@
+"""Train and evaluate every cell of a bench, recording each outcome as it comes.
+
+Each cell goes through the same generic path, whatever the model: ``train()`` into its run
+folder, then ``evaluate_run()``.  A cell that raises is recorded as failed and the bench goes
+on; Ctrl-C records the cell as interrupted and stops.  Finished cells are skipped on a
+re-run, and an interrupted one resumes from its checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import traceback
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from ganzoo.bench.cells import REAL, TRAINED, Cell, Settings, grid
+from ganzoo.bench.results import FAILED, INTERRUPTED, OK, ResultsStore
+from ganzoo.errors import GanzooError
+from ganzoo.registry import Registry
+
+@dataclass
+class BenchRequest:
+    """One invocation: the grid to cover and the settings every cell shares."""
+
+    models: list[str]
+    datasets: list[str]
+    seeds: int
+    settings: Settings
+    out: Path
+    device: str = "cpu"
+    references: bool = True
+    cells: list[Cell] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cells = grid(self.models, self.datasets, self.seeds, references=self.references)
+
+
+def validate(request: BenchRequest, registry: Registry) -> None:
+    """Refuse unknown names and impossible numbers before anything trains."""
+    if not request.models:
+        raise GanzooError("No models given. Name at least one, e.g. --models dcgan,wgan.")
+    if not request.datasets:
+        raise GanzooError("No datasets given. Name at least one, e.g. --datasets mnist-5k.")
+    for model in request.models:
+        registry.get("model", model)
+    for dataset in request.datasets:
+        registry.get("dataset", dataset)
+    for metric in request.settings.metrics or ():
+        registry.get("metric", metric)
+    if request.seeds < 1:
+        raise GanzooError(f"--seeds must be at least 1 (got {request.seeds}).")
+    if request.settings.steps < 1:
+        raise GanzooError(f"--steps must be at least 1 (got {request.settings.steps}).")
+    if request.settings.num_samples is not None and request.settings.num_samples < 2:
+        raise GanzooError(
+            f"--num-samples must be at least 2 (got {request.settings.num_samples})."
+        )
+
+
+def flatten(
+    evaluation: dict[str, dict[str, Any]], directions: dict[str, Mapping[str, str]]
+) -> tuple[dict[str, float], dict[str, str], dict[str, Any]]:
+    """``{metric: {values, measured_with}}`` as flat figures, which way each is better
+    (``lower``, ``higher`` or ``""`` for a qualifier such as a std), and each metric's record.
+
+    A figure keeps its own name unless two metrics report the same one, in which case it
+    is qualified as ``metric/figure``.
+    """
+    counts: dict[str, int] = {}
+    for result in evaluation.values():
+        for name in result["values"]:
+            counts[name] = counts.get(name, 0) + 1
+    figures: dict[str, float] = {}
+    better: dict[str, str] = {}
+    for metric, result in evaluation.items():
+        for name, value in result["values"].items():
+            key = name if counts[name] == 1 else f"{metric}/{name}"
+            figures[key] = float(value)
+            better[key] = directions.get(metric, {}).get(name, "")
+    measured_with = {metric: result["measured_with"] for metric, result in evaluation.items()}
+    return figures, better, measured_with
+
+
+class BenchRunner:
+    """Runs the cells of one request against one output folder."""
+
+    def __init__(
+        self,
+        request: BenchRequest,
+        registry: Registry,
+        console: Console,
+        progress: bool = True,
+    ):
+        self.request = request
+        self.registry = registry
+        self.console = console
+        self.show_progress = progress
+        self.store = ResultsStore.open(request.out, request.settings)
+
+    @property
+    def pending(self) -> list[Cell]:
+        return [c for c in self.request.cells if not self.store.is_done(c)]
+
+    def run(self) -> list[dict[str, Any]]:
+        """Run every unfinished cell; return all rows of the output folder."""
+        pending = self.pending
+        done = len(self.request.cells) - len(pending)
+        if done:
+            self.console.print(
+                f"[dim]{done} of {len(self.request.cells)} cells already finished in "
+                f"{self.request.out}; skipping them.[/]"
+            )
+        with self._progress(len(pending)) as show:
+            for index, cell in enumerate(pending):
+                show(index, cell)
+                if self.show_progress:
+                    self.console.print(f"[bold]▶ {cell.describe()}[/]")
+                self.store.record(self.run_cell(cell))
+        return self.store.rows
+
+    def run_cell(self, cell: Cell) -> dict[str, Any]:
+        """Train and evaluate one cell; a failure becomes the row's error."""
+        row = self._base_row(cell)
+        started = time.perf_counter()
+        try:
+            if cell.kind == REAL:
+                evaluation = self._evaluate_real(cell)
+            else:
+                run_dir = self._train(cell, row)
+                evaluation = self._evaluate_run(run_dir)
+            row["figures"], row["better"], row["measured_with"] = flatten(
+                evaluation, self._directions(evaluation)
+            )
+            row["status"] = OK
+        except KeyboardInterrupt:
+            row.update(status=INTERRUPTED, error="interrupted by the user")
+            self.store.record(self._finish(row, started))
+            raise
+        except Exception as exc:  # noqa: BLE001 - one failing cell must not stop the bench
+            row.update(status=FAILED, error=f"{type(exc).__name__}: {exc}")
+            if not isinstance(exc, GanzooError):
+                row["traceback"] = traceback.format_exc()
+            self.console.print(f"[red]✗ {cell.describe()}: {row['error']}[/]", soft_wrap=True)
+        return self._finish(row, started)
+
+    def _base_row(self, cell: Cell) -> dict[str, Any]:
+        run_dir = cell.run_dir(self.request.out)
+        return {
+            "cell": cell.key,
+            "kind": cell.kind,
+            "label": cell.label,
+            "model": cell.model,
+            "dataset": cell.dataset,
+            "seed": cell.seed if cell.kind != REAL else None,
+            "status": None,
+            "budget": None,
+            "images_per_s": None,
+            "params": None,
+            "figures": {},
+            "better": {},
+            "measured_with": {},
+            "run_dir": str(run_dir.relative_to(self.request.out)) if run_dir else None,
+            "device": self.request.device,
+            "error": None,
+        }
+
+    def _directions(self, evaluation: dict[str, Any]) -> dict[str, Mapping[str, str]]:
+        from ganzoo.metrics.evaluate import load_metric
+
+        return {name: load_metric(self.registry, name).figures for name in evaluation}
+
+    @staticmethod
+    def _finish(row: dict[str, Any], started: float) -> dict[str, Any]:
+        row["cell_time_s"] = round(time.perf_counter() - started, 3)
+        row["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        return row
+
+    def _train(self, cell: Cell, row: dict[str, Any]) -> Path:
+        """Train (or resume) the cell's run; the untrained reference stops at step 0."""
+        from ganzoo.training.config import TrainConfig
+        from ganzoo.training.loop import train
+
+        run_dir = cell.run_dir(self.request.out)
+        assert run_dir is not None
+        checkpoint = run_dir / "checkpoints" / "last.pt"
+        if run_dir.exists() and not checkpoint.exists():
+            shutil.rmtree(run_dir)  # a bench-owned folder of an attempt that never started
+        settings = self.request.settings
+        config = TrainConfig(
+            model=cell.model or "",
+            dataset=cell.dataset,
+            steps=settings.steps if cell.kind == TRAINED else 0,
+            batch_size=settings.batch_size,
+            seed=cell.seed,
+            device=self.request.device,
+            out=run_dir,
+            resume=checkpoint.exists(),
+        )
+        # a resumed cell adds this call's time to what its earlier attempt recorded
+        earlier = (self.store.row(cell) or {}) if config.resume else {}
+        result = train(config, registry=self.registry, console=self.console,
+                       progress=self.show_progress and cell.kind == TRAINED)
+        plan = json.loads((run_dir / "config.json").read_text())["plan"]
+        row["budget"] = {
+            "steps": config.steps,
+            "generator_updates": result.steps,
+            "discriminator_updates": result.d_steps,
+            "n_critic": plan["n_critic"],
+            "batch_size": plan["batch_size"],
+            "wall_time_s": round(
+                (earlier.get("budget") or {}).get("wall_time_s", 0.0) + result.wall_time_s, 3
+            ),
+        }
+        trained_now = result.steps > result.start_step
+        row["images_per_s"] = (
+            round(result.images_per_s, 2) if trained_now else earlier.get("images_per_s")
+        )
+        row["params"] = dict(result.params)
+        if result.interrupted:
+            raise KeyboardInterrupt
+        return run_dir
+
+    def _evaluate_run(self, run_dir: Path) -> dict[str, dict[str, Any]]:
+        from ganzoo.metrics.evaluate import evaluate_run
+
+        settings = self.request.settings
+        return evaluate_run(
+            run_dir,
+            list(settings.metrics) if settings.metrics is not None else None,
+            num_samples=settings.num_samples,
+            device=self.request.device,
+            registry=self.registry,
+            progress=self.show_progress,
+            console=self.console,
+        )
+
+    def _evaluate_real(self, cell: Cell) -> dict[str, dict[str, Any]]:
+        from ganzoo.metrics.evaluate import evaluate_real
+
+        settings = self.request.settings
+        return evaluate_real(
+            cell.dataset,
+            list(settings.metrics) if settings.metrics is not None else None,
+            num_samples=settings.num_samples,
+            device=self.request.device,
+            registry=self.registry,
+            progress=self.show_progress,
+            console=self.console,
+        )
+
+    @contextmanager
+    def _progress(self, total: int) -> Iterator[Callable[[int, Cell], None]]:
+        """A bar over cells; yields ``show(index, cell)``, called as each cell starts.
+
+        Training and evaluation draw their own bars on the same console, nested below it.
+        """
+        if not (self.show_progress and total):
+            yield lambda index, cell: None
+            return
+        bar = Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]bench[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("cells · {task.description}"),
+            TimeElapsedColumn(),
+            console=self.console,
+        )
+        task = bar.add_task("", total=total)
+
+        def show(index: int, cell: Cell) -> None:
+            bar.update(task, completed=index, description=cell.describe())
+
+        with bar:
+            yield show
+            bar.update(task, completed=total, description="done")
+
+
+def run_bench(
+    request: BenchRequest,
+    *,
+    registry: Registry | None = None,
+    console: Console | None = None,
+    progress: bool = True,
+) -> list[dict[str, Any]]:
+    """Run the bench, write its reports under ``request.out`` and return every row."""
+    from ganzoo.bench.report import write_reports
+    from ganzoo.bench.table import print_tables
+    from ganzoo.plugins import get_registry
+
+    registry = registry or get_registry()
+    console = console or Console()
+    validate(request, registry)
+    runner = BenchRunner(request, registry, console, progress)
+    try:
+        rows = runner.run()
+    finally:
+        write_reports(request.out, runner.store.rows, request, registry)
+    batch = f" of {request.settings.batch_size}" if request.settings.batch_size else ""
+    print_tables(console, rows, caption=(
+        f"mean ± std over seeds · budget: {request.settings.steps:,} generator updates "
+        f"per cell (batches{batch or ' of each recipe default'})"
+    ))
+    console.print(f"Report: {request.out / 'report.html'} (and report.md, results.jsonl, "
+                  "results.csv)")
+    return rows
