@@ -62,7 +62,8 @@ def _save_raw(samples: Any, out: Path) -> None:
 @click.command("sample")
 @click.argument("run_dir", type=click.Path(path_type=Path, file_okay=False))
 @click.option("-n", "count", type=click.IntRange(min=1),
-              help="How many samples (default 64), or walks with --interpolate (default 8).")
+              help="How many samples (default 64), or walks with --interpolate (default 8); "
+                   "with --input, one output per input image.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="Output file: .png (picture), .pt or .npy (raw samples).")
 @click.option("--class", "class_", type=int, help="Class to draw (class-conditional models).")
