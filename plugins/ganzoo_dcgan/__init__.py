@@ -30,11 +30,11 @@ def ganzoo_register_models(registry):
 def ganzoo_register_generators(registry):
     registry.add("generator", "dcgan", "ganzoo_dcgan.nets:DCGANGenerator",
                  summary="DCGAN fractional-strided conv generator (4×4 or 7×7 start, doubled "
-                         "to the image size); options base_channels, image_size")
+                         "to the image size), class-conditional on request")
 
 
 @hookimpl
 def ganzoo_register_discriminators(registry):
     registry.add("discriminator", "dcgan", "ganzoo_dcgan.nets:DCGANDiscriminator",
-                 summary="DCGAN strided conv discriminator; options base_channels, "
-                         "norm=batch|layer|none, image_size")
+                 summary="DCGAN strided conv discriminator, norm batch (paper), layer or "
+                         "none; class-conditional on request")

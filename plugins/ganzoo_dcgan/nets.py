@@ -73,6 +73,8 @@ def _class_count(spec: DataSpec, conditioning: str) -> int:
 
 
 class DCGANGenerator(nn.Module):
+    """z (and a label) → 1×1 map → start×start → doubled until the image size; Tanh output."""
+
     def __init__(self, spec: DataSpec, *, latent_dim: int, conditioning: str = "none",
                  base_channels: int = 64, image_size: int | None = None):
         super().__init__()
@@ -99,7 +101,10 @@ class DCGANGenerator(nn.Module):
 
 
 class DCGANDiscriminator(nn.Module):
-    """``norm`` is ``batch`` (the paper), ``layer`` (for gradient penalties) or ``none``."""
+    """Image (and label maps) → halved until start×start → one raw score per image.
+
+    ``norm`` is ``batch`` (the paper), ``layer`` (for gradient penalties) or ``none``.
+    """
 
     def __init__(self, spec: DataSpec, *, conditioning: str = "none",
                  base_channels: int = 64, norm: str = "batch", image_size: int | None = None):

@@ -34,12 +34,11 @@ def ganzoo_register_models(registry):
 def ganzoo_register_generators(registry):
     registry.add("generator", "unet", "ganzoo_pix2pix.unet:UNetGenerator",
                  summary="pix2pix U-Net (input image → output image, skip connections, dropout "
-                         "as noise), depth adapted to the image size; options base_channels, "
-                         "norm, dropout, max_depth")
+                         "as noise), depth adapted to the image size")
 
 
 @hookimpl
 def ganzoo_register_discriminators(registry):
     registry.add("discriminator", "patchgan", "ganzoo_pix2pix.patchgan:PatchGANDiscriminator",
-                 summary="pix2pix PatchGAN: scores patches of (input, output) or of images "
-                         "alone; options base_channels, norm, n_layers")
+                 summary="pix2pix PatchGAN: scores patches of (input, output), or of images "
+                         "alone for unconditional recipes")

@@ -41,6 +41,8 @@ def default_layers(side: int) -> int:
 
 
 class PatchGANDiscriminator(nn.Module):
+    """``D(output, input_image)`` (or ``D(image)``) → a map of raw patch scores."""
+
     def __init__(self, spec: DataSpec, *, conditioning: str = "image", base_channels: int = 64,
                  norm: str = "batch", n_layers: int | None = None):
         super().__init__()

@@ -28,6 +28,8 @@ DROPOUT_LAYERS = 3  # the paper's CD512-CD512-CD512 at the start of the decoder
 
 
 class UNetGenerator(nn.Module):
+    """``G(None, input_image)`` → output image in [-1, 1] (``latent_dim`` is 0)."""
+
     def __init__(self, spec: DataSpec, *, latent_dim: int = 0, conditioning: str = "image",
                  base_channels: int = 64, norm: str = "batch", dropout: float = 0.5,
                  max_depth: int = 8):
