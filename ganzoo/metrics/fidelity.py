@@ -121,6 +121,9 @@ class FidelityMetric(Metric):
 
 
 class FID(FidelityMetric):
+    """Fréchet distance between Gaussians fitted to generated and real features (Heusel
+    et al. 2017); 0 for identical statistics."""
+
     name = "fid"
     figures = {"fid": "lower"}
     fidelity_key = "fid"
@@ -128,6 +131,9 @@ class FID(FidelityMetric):
 
 
 class KID(FidelityMetric):
+    """Squared MMD with a cubic polynomial kernel between generated and real features,
+    over random subsets (Bińkowski et al. 2018); unbiased, so it can dip below 0."""
+
     name = "kid"
     figures = {"kid_mean": "lower", "kid_std": ""}
     fidelity_key = "kid"
@@ -139,6 +145,9 @@ class KID(FidelityMetric):
 
 
 class InceptionScore(FidelityMetric):
+    """exp E[KL(p(y|x) ‖ p(y))] of the extractor's class predictions on generated images
+    (Salimans et al. 2016); from 1 up to the number of classes."""
+
     name = "is"
     figures = {"is_mean": "higher", "is_std": ""}
     fidelity_key = "isc"
@@ -151,6 +160,9 @@ class InceptionScore(FidelityMetric):
 
 
 class PrecisionRecall(FidelityMetric):
+    """Share of generated images inside the real feature manifold (precision) and of real
+    images inside the generated one (recall), k = 3 (Kynkäänniemi et al. 2019)."""
+
     name = "precision-recall"
     figures = {"precision": "higher", "recall": "higher", "f_score": "higher"}
     fidelity_key = "prc"

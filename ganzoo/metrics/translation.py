@@ -95,6 +95,8 @@ class TranslationMetric(Metric):
 
 
 class L1(TranslationMetric):
+    """Mean absolute pixel difference (pixels in [0, 1]) between outputs and targets."""
+
     name = "l1"
     figures = {"l1": "lower"}
 
@@ -103,6 +105,8 @@ class L1(TranslationMetric):
 
 
 class PSNR(TranslationMetric):
+    """10·log10(1 / MSE) per image in dB (pixels in [0, 1]), capped at 100 dB."""
+
     name = "psnr"
     figures = {"psnr": "higher"}
 
@@ -114,6 +118,8 @@ class PSNR(TranslationMetric):
 
 
 class SSIM(TranslationMetric):
+    """Structural similarity (Wang et al. 2004), Gaussian window 11, σ 1.5."""
+
     name = "ssim"
     figures = {"ssim": "higher"}
 
