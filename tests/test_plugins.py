@@ -191,6 +191,9 @@ def test_entry_points_are_discovered_with_distribution_and_version(
 # ---------------------------------------------------------------- a real broken package
 
 
+FAILED_BROKEN = r"plugin\(s\) failed to load \([^)]*\bbroken\b"
+
+
 @pytest.fixture(scope="module")
 def broken_site(tmp_path_factory: pytest.TempPathFactory, dist_info) -> Path:
     """A package that raises on import, installed as a dist-info on its own path entry."""
@@ -230,7 +233,7 @@ def test_cli_unknown_name_points_at_the_failed_plugin(broken_site: Path, run_gan
     result = run_ganzoo("info", "gann", path=broken_site)
     assert result.code == 2
     assert "Did you mean 'gan'" in result.err
-    assert re.search(r"plugin\(s\) failed to load \([^)]*\bbroken\b", result.err)
+    assert re.search(FAILED_BROKEN, result.err)
 
 
 def test_cli_debug_shows_the_broken_traceback(broken_site: Path, run_ganzoo) -> None:
@@ -241,15 +244,19 @@ def test_cli_debug_shows_the_broken_traceback(broken_site: Path, run_ganzoo) -> 
 
 
 def test_cli_train_works_beside_the_broken_package(
-    broken_site: Path, run_ganzoo, tmp_path: Path
+    broken_site: Path, monkeypatch: pytest.MonkeyPatch, fresh_plugins: None, run_cli,
+    tmp_path: Path,
 ) -> None:
-    typo = run_ganzoo("train", "gann", "--dataset", "ring8", path=broken_site)
+    # in this process (torch is loaded once for the whole suite); discovery is as real
+    monkeypatch.syspath_prepend(str(broken_site))
+    typo = run_cli("train", "gann", "--dataset", "ring8")
     assert typo.code == 2
     assert "Did you mean 'gan'" in typo.err and "Traceback" not in typo.err
+    assert re.search(FAILED_BROKEN, typo.err)  # the failed plugin is named
 
     run_dir = tmp_path / "run"
-    result = run_ganzoo("train", "gan", "--dataset", "ring8", "--steps", "3",
-                        "--batch-size", "16", "--sample-every", "3", "--no-progress",
-                        "--out", str(run_dir), path=broken_site)
+    result = run_cli("train", "gan", "--dataset", "ring8", "--steps", "3",
+                     "--batch-size", "16", "--sample-every", "3", "--no-progress",
+                     "--out", str(run_dir))
     assert result.code == 0, result.err
     assert (run_dir / "checkpoints" / "last.pt").exists()
