@@ -67,7 +67,8 @@ def untrained_generator(spec: DataSpec):
     torch.manual_seed(0)
     build = get_registry().get("generator", "mlp").load()
     net = build(spec, latent_dim=16, conditioning="none").eval()
-    return lambda n: net(torch.randn(n, 16, generator=torch.Generator().manual_seed(1)), None).detach()
+    seeded = torch.Generator().manual_seed(1)
+    return lambda n: net(torch.randn(n, 16, generator=seeded), None).detach()
 
 
 def test_fid_ranks_real_data_far_below_degraded_data_and_an_untrained_generator(digits, cache):
@@ -194,12 +195,14 @@ def test_true_mixture_samples_cover_every_mode(name, modes):
 
 def test_a_collapsed_sampler_covers_few_modes():
     data = mixture("ring8")
-    collapsed = data.modes[2] + data.std * torch.randn(2500, 2, generator=torch.Generator().manual_seed(0))
+    noise = torch.randn(2500, 2, generator=torch.Generator().manual_seed(0))
+    collapsed = data.modes[2] + data.std * noise
     figures = mode_coverage(collapsed, data.modes, data.std)
     assert figures["modes"] == 1
     assert figures["reverse_kl"] == pytest.approx(math.log(8))
     nowhere = mode_coverage(torch.full((100, 2), 10.0), data.modes, data.std)
-    assert nowhere == {"modes": 0, "high_quality_pct": 0.0, "reverse_kl": pytest.approx(math.log(8))}
+    assert nowhere == {"modes": 0, "high_quality_pct": 0.0,
+                       "reverse_kl": pytest.approx(math.log(8))}
     half = torch.cat([data.modes[0].expand(50, 2), data.modes[1].expand(50, 2)])
     assert mode_coverage(half, data.modes, data.std)["reverse_kl"] == pytest.approx(math.log(4))
 

@@ -36,15 +36,20 @@ def _table(run_dir: Path, results: dict[str, dict[str, Any]]) -> Table:
     table.add_column("figure")
     table.add_column("value", justify="right")
     table.add_column("samples")
-    table.add_column("extractor")
+    with_extractor = any("extractor" in r["measured_with"] for r in results.values())
+    if with_extractor:
+        table.add_column("extractor")
     for metric, result in results.items():
         record = result["measured_with"]
         extractor = (f"{record['extractor']} {record['extractor_sha256']}"
                      if "extractor" in record else "")
         for i, (figure, value) in enumerate(result["values"].items()):
             first = i == 0
-            table.add_row(metric if first else "", figure, f"{value:.4g}",
-                          _samples(record) if first else "", escape(extractor) if first else "")
+            row = [metric if first else "", figure, f"{value:.4g}",
+                   _samples(record) if first else ""]
+            if with_extractor:
+                row.append(escape(extractor) if first else "")
+            table.add_row(*row)
     return table
 
 

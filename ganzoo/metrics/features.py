@@ -72,7 +72,8 @@ def inception_hub_path() -> Path:
 def inception_weights_path(explicit: Path | str | None = None) -> Path | None:
     """The Inception-v3 weights to use: the given file, ``$GANZOO_INCEPTION_WEIGHTS``, or
     torch-fidelity's file in the torch hub cache; ``None`` when there are none."""
-    for given, origin in ((explicit, "--inception-weights"), (os.environ.get(INCEPTION_ENV), INCEPTION_ENV)):
+    given_by = ((explicit, "--inception-weights"), (os.environ.get(INCEPTION_ENV), INCEPTION_ENV))
+    for given, origin in given_by:
         if given:
             path = Path(given).expanduser()
             if not path.is_file():
