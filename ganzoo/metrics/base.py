@@ -93,9 +93,9 @@ class MetricTask:
     train_data: Callable[[], Dataset] | None = None
     inception_weights: Path | None = None
     cache_dir: Path | None = None
-    #: names of the metrics computed in this evaluation, so that a bridge to a library
-    #: which computes several at once (torch-fidelity) can do them in one pass
-    requested: tuple[str, ...] = ()
+    #: the metrics computed in this evaluation, so that a bridge to a library which
+    #: computes several at once (torch-fidelity) can do them in one pass
+    requested: tuple[Metric, ...] = ()
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
