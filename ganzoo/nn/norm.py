@@ -16,11 +16,12 @@ NORMS: tuple[str, ...] = ("batch", "instance", "layer", "none")
 
 
 def check_norm(kind: str, allowed: tuple[str, ...], part: str) -> str:
-    """Return ``kind`` if ``part`` supports it; otherwise refuse, listing what it supports."""
+    """Return ``kind`` if ``part`` (e.g. "dcgan discriminator") supports it, else refuse."""
     if kind not in allowed:
+        flag = "--g-opt" if part.endswith("generator") else "--d-opt"
         raise IncompatibleError(
             f"The {part} does not support norm={kind!r}; choose one of "
-            f"{', '.join(allowed)} (e.g. --d-opt norm={allowed[0]})."
+            f"{', '.join(allowed)} (e.g. {flag} norm={allowed[0]})."
         )
     return kind
 
