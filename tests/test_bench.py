@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +168,36 @@ def test_ctrl_c_records_the_cell_and_stops(tmp_path: Path,
     assert len(calls) == 1  # the bench stopped at the first cell
     assert [r["status"] for r in _rows(tmp_path)] == ["interrupted"]
     assert (tmp_path / "report.md").exists()
+
+
+def test_an_interrupted_cell_resumes_from_its_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ganzoo.training import loop
+
+    real_train = loop.train
+    configs: list[Any] = []
+
+    def ctrl_c_at_step_10(config: Any, **kwargs: Any) -> Any:
+        # what train() returns when Ctrl-C stops it at a step boundary
+        result = real_train(replace(config, steps=10), **kwargs)
+        return replace(result, interrupted=True)
+
+    def spy(config: Any, **kwargs: Any) -> Any:
+        configs.append(config)
+        return real_train(config, **kwargs)
+
+    monkeypatch.setattr(loop, "train", ctrl_c_at_step_10)
+    with pytest.raises(KeyboardInterrupt):
+        _bench(_request(tmp_path, ["gan"]))
+    first = _rows(tmp_path)[0]
+    assert first["status"] == "interrupted" and first["budget"]["generator_updates"] == 10
+
+    monkeypatch.setattr(loop, "train", spy)
+    rows, _ = _bench(_request(tmp_path, ["gan"]))
+    assert [c.resume for c in configs] == [True]
+    assert rows[0]["status"] == "ok" and rows[0]["budget"]["generator_updates"] == STEPS
+    assert rows[0]["budget"]["wall_time_s"] > first["budget"]["wall_time_s"]
 
 
 def test_unknown_model_is_refused_before_training(tmp_path: Path,
