@@ -264,6 +264,13 @@ def test_batches_cover_each_epoch_and_resume_exactly():
         Batcher(data, 11)
 
 
+def test_image_batches_come_in_channels_last_format():
+    images = TensorDataset(torch.randn(12, 3, 4, 4), torch.arange(12))
+    x, labels = next(Batcher(images, 4, channels_last=True))
+    assert x.is_contiguous(memory_format=torch.channels_last)
+    assert torch.equal(x, images.tensors[0][labels])
+
+
 def test_train_command_plans_trains_and_summarizes(run_cli, tmp_path):
     out = tmp_path / "run"
     result = run_cli("train", "gan", "--dataset", "ring8", "--steps", "6", "--batch-size", "32",

@@ -29,6 +29,17 @@ def _to_batch(items: Any) -> tuple[Tensor, ...]:
     return tuple(items) if isinstance(items, (tuple, list)) else (items,)
 
 
+def _rows(t: Tensor, channels_last: bool) -> tuple[Tensor, bool]:
+    """``t`` laid out so each sample is one contiguous row, and whether it was permuted.
+
+    Gathering rows with ``index_select`` is several times faster than fancy indexing; a
+    channels-last image batch is gathered as NHWC rows and viewed back as NCHW.
+    """
+    if channels_last and t.dim() == 4:
+        return t.permute(0, 2, 3, 1).contiguous(), True
+    return t.contiguous(), False
+
+
 def _format(t: Tensor, channels_last: bool) -> Tensor:
     if channels_last and t.dim() == 4:
         return t.contiguous(memory_format=torch.channels_last)
@@ -64,14 +75,14 @@ class Batcher:
         self._order = torch.empty(0, dtype=torch.long)
         self._position = 0
         self.epoch = -1
-        self._tensors: tuple[Tensor, ...] | None = None
+        self._rows: tuple[tuple[Tensor, bool], ...] | None = None
         self._dataset = dataset
         self._iterator: Any = None
         if isinstance(dataset, TensorDataset):
             tensors = dataset.tensors
             if sum(t.nbytes for t in tensors) <= DEVICE_COPY_LIMIT_BYTES:
                 tensors = tuple(t.to(self.device) for t in tensors)
-            self._tensors = tuple(_format(t, channels_last) for t in tensors)
+            self._rows = tuple(_rows(t, channels_last) for t in tensors)
         elif num_workers is None:
             num_workers = min(4, max(0, (os.cpu_count() or 1) - 2))
         self._num_workers = num_workers or 0
@@ -86,8 +97,8 @@ class Batcher:
         self.epoch += 1
         self._position = 0
         self._iterator = None
-        if self._tensors is not None:
-            self._order = self._order.to(self._tensors[0].device)
+        if self._rows is not None:
+            self._order = self._order.to(self._rows[0][0].device)
 
     def _loader(self, start: int) -> Any:
         """A DataLoader over the rest of this epoch's order, from ``start``."""
@@ -105,9 +116,10 @@ class Batcher:
             self._start_epoch(self._generator.get_state())
         start = self._position
         self._position = start + self.batch_size
-        if self._tensors is not None:
+        if self._rows is not None:
             index = self._order[start : self._position]
-            return tuple(t[index] for t in self._tensors)
+            return tuple(t.index_select(0, index).permute(0, 3, 1, 2) if nhwc
+                         else t.index_select(0, index) for t, nhwc in self._rows)
         if self._iterator is None:
             self._iterator = self._loader(start)
         batch = _to_batch(next(self._iterator))
