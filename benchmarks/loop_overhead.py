@@ -99,10 +99,12 @@ def run_plain(config: TrainConfig, steps: int) -> None:
             d_opt.zero_grad(set_to_none=True)
             d_loss.backward()
             d_opt.step()
+        D.requires_grad_(False)
         g_loss = loss.g_loss(D(G(torch.randn(b, nz), None), None))
         g_opt.zero_grad(set_to_none=True)
         g_loss.backward()
         g_opt.step()
+        D.requires_grad_(True)
         torch._foreach_lerp_(ema, params, 1 - plan.recipe.ema_decay)
         if step % LOG_EVERY == 0:
             losses.append((d_loss.item(), g_loss.item()))

@@ -3,7 +3,8 @@
 It never looks at a model's name: what differs between GANs lives in their parts (networks,
 loss, regularizers, conditioning, optimizers), all resolved by :mod:`ganzoo.training.build`.
 Per generator step it makes ``n_critic`` discriminator updates, each on a fresh batch, then
-one generator update on the last real batch, then updates the generator's moving average.
+one generator update on the last real batch (with D's parameters frozen, so that no weight
+gradients are computed for D), then updates the generator's moving average.
 
 The step is the hot path: it does what a hand-written loop does and nothing more.  Losses
 are read back from the device (``.item()``) only at log steps, where they are also checked
@@ -275,6 +276,7 @@ def _run(session: _Session, config: TrainConfig, bar: TrainingProgress, metrics:
     after_d: list[Callable[[Any], None]] = [r.after_d_step for _, r in named
                                             if _overrides(r, "after_d_step")]
     needs_real = loss.needs_real_scores_for_g
+    d_params = [p for p in D.parameters() if p.requires_grad]
 
     total = config.steps
     log_every = _every(config.log_every, total, 200, 100)
@@ -309,6 +311,8 @@ def _run(session: _Session, config: TrainConfig, bar: TrainingProgress, metrics:
             for act in after_d:
                 act(D)
 
+        for p in d_params:  # G's update needs gradients through D, not D's own
+            p.requires_grad_(False)
         fake = G(latents(batch_size, device), cond)
         g_loss = loss.g_loss(D(fake, cond), D(real, cond) if needs_real else None)
         g_total = g_loss
@@ -320,6 +324,8 @@ def _run(session: _Session, config: TrainConfig, bar: TrainingProgress, metrics:
         g_opt.zero_grad(set_to_none=True)
         g_total.backward()
         g_opt.step()
+        for p in d_params:
+            p.requires_grad_(True)
         ema.update()
 
         step += 1
