@@ -14,9 +14,11 @@ datasets, seeds) may grow between runs.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
+
+from ganzoo.recipe import Recipe
 
 TRAINED = "trained"
 UNTRAINED = "untrained"
@@ -24,15 +26,26 @@ REAL = "real"
 
 BUDGET_DEFINITION = (
     "Every model gets the same number of generator updates (--steps) on batches of the "
-    "same size (--batch-size). Each generator update follows the recipe's n_critic discriminator updates, so "
+    "same size (--batch-size; by default ganzoo's default for the kind of data, 64 images "
+    "or 256 points, whatever each recipe would pick). Each generator update follows the recipe's n_critic discriminator updates, so "
     "discriminator updates (steps × n_critic) and wall time differ between models; both are "
     "recorded beside the figures. Untrained rows are the same generators at step 0."
 )
 
 
+def default_batch_size(data_kind: str) -> int:
+    """The batch size every model gets on this kind of data unless --batch-size is given:
+    the core's default (a recipe's ``batch_size`` before the recipe overrides it)."""
+    field = next(f for f in fields(Recipe) if f.name == "batch_size")
+    return field.default_factory()[data_kind]  # type: ignore[misc]
+
+
 @dataclass(frozen=True)
 class Settings:
-    """What must be equal for two cells' figures to be compared."""
+    """What must be equal for two cells' figures to be compared.
+
+    ``batch_size`` ``None`` means :func:`default_batch_size` of each dataset's kind.
+    """
 
     steps: int
     batch_size: int | None = None

@@ -81,7 +81,7 @@ def build_document(
         f"Seeds: {', '.join(map(str, seeds)) or '–'}. Written "
         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by ganzoo {__version__}."
     ))
-    batch = settings.batch_size or "each recipe's default for the data"
+    batch = settings.batch_size or "the default for the data (see above)"
     doc.add(
         Heading("Budget"),
         Paragraph(BUDGET_DEFINITION),

@@ -28,7 +28,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from ganzoo.bench.cells import REAL, TRAINED, Cell, Settings, grid
+from ganzoo.bench.cells import REAL, TRAINED, Cell, Settings, default_batch_size, grid
 from ganzoo.bench.results import FAILED, INTERRUPTED, OK, ResultsStore
 from ganzoo.errors import GanzooError
 from ganzoo.registry import Registry
@@ -66,6 +66,8 @@ def validate(request: BenchRequest, registry: Registry) -> None:
         raise GanzooError(f"--seeds must be at least 1 (got {request.seeds}).")
     if request.settings.steps < 1:
         raise GanzooError(f"--steps must be at least 1 (got {request.settings.steps}).")
+    if request.settings.batch_size is not None and request.settings.batch_size < 1:
+        raise GanzooError(f"--batch-size must be at least 1 (got {request.settings.batch_size}).")
     if request.settings.num_samples is not None and request.settings.num_samples < 2:
         raise GanzooError(
             f"--num-samples must be at least 2 (got {request.settings.num_samples})."
@@ -205,7 +207,9 @@ class BenchRunner:
             model=cell.model or "",
             dataset=cell.dataset,
             steps=settings.steps if cell.kind == TRAINED else 0,
-            batch_size=settings.batch_size,
+            batch_size=settings.batch_size or default_batch_size(
+                self.registry.get("dataset", cell.dataset).load().spec.kind
+            ),
             seed=cell.seed,
             device=self.request.device,
             out=run_dir,
@@ -311,10 +315,10 @@ def run_bench(
         rows = runner.run()
     finally:
         write_reports(request.out, runner.store.rows, request, registry)
-    batch = f" of {request.settings.batch_size}" if request.settings.batch_size else ""
+    batch = request.settings.batch_size or "the default for the data"
     print_tables(console, rows, caption=(
         f"mean ± std over seeds · budget: {request.settings.steps:,} generator updates "
-        f"per cell (batches{batch or ' of each recipe default'})"
+        f"per cell, batch size {batch}"
     ))
     console.print(f"Report: {request.out / 'report.html'} (and report.md, results.jsonl, "
                   "results.csv)")

@@ -7,13 +7,13 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from ganzoo.bench.cells import Settings, default_batch_size
+
 DEFAULT_DATASETS = "mnist-5k"
 #: Generator updates per cell. Chosen so that `ganzoo bench --models dcgan,wgan` (wgan makes
 #: 5 critic updates per generator update) trains, evaluates and reports within 5 minutes on
 #: a 2-core CPU, with recognizable digits from dcgan.
 DEFAULT_STEPS = 400
-#: One batch size for every model, so that equal generator updates mean equal data seen.
-DEFAULT_BATCH_SIZE = 64
 
 
 def _names(text: str) -> list[str]:
@@ -30,8 +30,10 @@ def _names(text: str) -> list[str]:
               help="Budget: generator updates per cell, equal for every model.")
 @click.option("--seeds", type=int, default=1, show_default=True,
               help="Seeds per model and dataset (0..K-1); figures are mean ± std over them.")
-@click.option("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, show_default=True,
-              help="Batch size for every model (part of the equal budget).")
+@click.option("--batch-size", type=int, default=None,
+              help="Batch size for every model, part of the equal budget [default: "
+                   f"{default_batch_size('image')} for images, {default_batch_size('points')} "
+                   "for points].")
 @click.option("--metrics", default=None, metavar="A,B,...",
               help="Metrics to compute [default: every metric that applies to the data].")
 @click.option("--num-samples", type=int, default=None,
@@ -43,7 +45,7 @@ def _names(text: str) -> list[str]:
               help="Skip the real-data and untrained-generator reference rows.")
 @click.option("--quiet", is_flag=True, help="No progress bars, just the tables.")
 def bench_command(
-    models: str, datasets: str, steps: int, seeds: int, batch_size: int,
+    models: str, datasets: str, steps: int, seeds: int, batch_size: int | None,
     metrics: str | None, num_samples: int | None, device: str, out: Path,
     no_references: bool, quiet: bool,
 ) -> None:
@@ -64,7 +66,6 @@ def bench_command(
       ganzoo bench --models dcgan,wgan
       ganzoo bench --models gan,wgan-gp --datasets ring8,grid25 --seeds 3
     """
-    from ganzoo.bench.cells import Settings
     from ganzoo.bench.runner import BenchRequest, run_bench
 
     request = BenchRequest(
