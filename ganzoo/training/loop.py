@@ -349,9 +349,9 @@ def _run(session: _Session, config: TrainConfig, bar: TrainingProgress, metrics:
                 session.save()
             window = (step, clock())
             shown = {"d_loss": last["d_loss"], "g_loss": last["g_loss"]}
+        if clock() >= bar.next_show:
             bar.show(step, shown)
-        elif clock() >= bar.next_show:
-            bar.show(step, shown)
+    bar.show(step, shown)
     return last
 
 
