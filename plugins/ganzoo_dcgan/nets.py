@@ -63,7 +63,7 @@ def _layout(spec: DataSpec, conditioning: str, image_size: int | None, part: str
     sizes = ", ".join(str(s) for s in _supported_sizes())
     raise IncompatibleError(
         f"The dcgan {part} cannot build for {height}×{width} images: it starts from 4×4 or "
-        f"7×7 and doubles, so it supports {sizes}, ... . Resize the data with "
+        f"7×7 and doubles, so it supports {sizes} and so on. Resize the data with "
         f"--image-size (e.g. --image-size 32)."
     )
 

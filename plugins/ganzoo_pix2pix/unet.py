@@ -43,7 +43,7 @@ class UNetGenerator(nn.Module):
         self.depth = depth = max(1, min(math.ceil(math.log2(side)), max_depth))
         widths = doubling_widths(base_channels, depth)
 
-        # Encoder: no norm on the first layer (the paper) nor the innermost (1×1 maps).
+        # Encoder: no norm on the first layer (the paper) nor the innermost (1×1 at full depth).
         self.down = nn.ModuleList()
         for i, width in enumerate(widths):
             layers: list[nn.Module] = [] if i == 0 else [nn.LeakyReLU(0.2)]
@@ -75,7 +75,8 @@ class UNetGenerator(nn.Module):
 
     def forward(self, z: Tensor | None, cond: Tensor) -> Tensor:
         height, width = cond.shape[-2:]
-        left, right, top, bottom = pad = self._padding(height, width)
+        pad = self._padding(height, width)
+        left, top = pad[0], pad[2]
         h = F.pad(cond, pad, mode="reflect") if any(pad) else cond
         skips = []
         for layer in self.down:
