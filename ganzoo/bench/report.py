@@ -81,6 +81,9 @@ def build_document(
         f"Seeds: {', '.join(map(str, seeds)) or '–'}. Written "
         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by ganzoo {__version__}."
     ))
+    doc.add(Paragraph("Last command (re-run it to resume; add models, datasets or seeds to "
+                      "extend the bench):"),
+            Code(request.command()))
     batch = settings.batch_size or "the default for the data (see above)"
     doc.add(
         Heading("Budget"),

@@ -9,6 +9,7 @@ re-run, and an interrupted one resumes from its checkpoint.
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import time
 import traceback
@@ -48,6 +49,24 @@ class BenchRequest:
 
     def __post_init__(self) -> None:
         self.cells = grid(self.models, self.datasets, self.seeds, references=self.references)
+
+    def command(self) -> str:
+        """The ``ganzoo bench`` command line that repeats (or resumes) this request."""
+        s = self.settings
+        parts = [f"ganzoo bench --models {','.join(self.models)}",
+                 f"--datasets {','.join(self.datasets)}", f"--steps {s.steps}",
+                 f"--seeds {self.seeds}"]
+        if s.batch_size is not None:
+            parts.append(f"--batch-size {s.batch_size}")
+        if s.metrics is not None:
+            parts.append(f"--metrics {','.join(s.metrics)}")
+        if s.num_samples is not None:
+            parts.append(f"--num-samples {s.num_samples}")
+        if self.device != "cpu":
+            parts.append(f"--device {self.device}")
+        if not self.references:
+            parts.append("--no-references")
+        return " ".join([*parts, f"--out {shlex.quote(str(self.out))}"])
 
 
 def validate(request: BenchRequest, registry: Registry) -> None:
