@@ -14,7 +14,7 @@ datasets, seeds) may grow between runs.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -27,30 +27,35 @@ REAL = "real"
 BUDGET_DEFINITION = (
     "Every model gets the same number of generator updates (--steps) on batches of the "
     "same size (--batch-size; by default ganzoo's default for the kind of data, 64 images "
-    "or 256 points, whatever each recipe would pick). Each generator update follows the recipe's n_critic discriminator updates, so "
-    "discriminator updates (steps × n_critic) and wall time differ between models; both are "
-    "recorded beside the figures. Untrained rows are the same generators at step 0."
+    "or 256 points, whatever each recipe would pick). Each generator update follows the "
+    "recipe's n_critic discriminator updates, so discriminator updates (steps × n_critic) "
+    "and wall time differ between models; both are recorded beside the figures. Untrained "
+    "rows are the same generators at step 0."
 )
 
 
 def default_batch_size(data_kind: str) -> int:
     """The batch size every model gets on this kind of data unless --batch-size is given:
     the core's default (a recipe's ``batch_size`` before the recipe overrides it)."""
-    field = next(f for f in fields(Recipe) if f.name == "batch_size")
-    return field.default_factory()[data_kind]  # type: ignore[misc]
+    batch_size = next(f for f in fields(Recipe) if f.name == "batch_size")
+    return batch_size.default_factory()[data_kind]  # type: ignore[misc]
 
 
 @dataclass(frozen=True)
 class Settings:
     """What must be equal for two cells' figures to be compared.
 
-    ``batch_size`` ``None`` means :func:`default_batch_size` of each dataset's kind.
+    ``batch_size`` ``None`` means :func:`default_batch_size` of each dataset's kind.  The
+    part options are given to every model's generator / discriminator builder (e.g. a
+    smaller ``base_channels`` for all convolutional models).
     """
 
     steps: int
     batch_size: int | None = None
     metrics: tuple[str, ...] | None = None
     num_samples: int | None = None
+    generator_options: dict[str, Any] = field(default_factory=dict)
+    discriminator_options: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -65,6 +70,8 @@ class Settings:
             batch_size=data.get("batch_size"),
             metrics=tuple(metrics) if metrics is not None else None,
             num_samples=data.get("num_samples"),
+            generator_options=dict(data.get("generator_options") or {}),
+            discriminator_options=dict(data.get("discriminator_options") or {}),
         )
 
     def differences(self, other: "Settings") -> list[str]:

@@ -90,6 +90,11 @@ def build_document(
         Paragraph(BUDGET_DEFINITION),
         Paragraph(f"Generator updates per cell: {settings.steps:,}. Batch size: {batch}."),
     )
+    for part, options in (("generator", settings.generator_options),
+                          ("discriminator", settings.discriminator_options)):
+        if options:
+            given = ", ".join(f"{k}={v}" for k, v in options.items())
+            doc.add(Paragraph(f"Every model's {part} was built with {given}."))
     for dataset, dataset_groups in by_dataset(groups).items():
         header, lines = summary_table(dataset_groups)
         doc.add(

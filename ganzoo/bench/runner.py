@@ -62,6 +62,8 @@ class BenchRequest:
             parts.append(f"--metrics {','.join(s.metrics)}")
         if s.num_samples is not None:
             parts.append(f"--num-samples {s.num_samples}")
+        parts += [f"--g-opt {k}={v}" for k, v in s.generator_options.items()]
+        parts += [f"--d-opt {k}={v}" for k, v in s.discriminator_options.items()]
         if self.device != "cpu":
             parts.append(f"--device {self.device}")
         if not self.references:
@@ -230,6 +232,8 @@ class BenchRunner:
                 self.registry.get("dataset", cell.dataset).load().spec.kind
             ),
             seed=cell.seed,
+            generator_options=dict(settings.generator_options),
+            discriminator_options=dict(settings.discriminator_options),
             device=self.request.device,
             out=run_dir,
             resume=checkpoint.exists(),

@@ -104,7 +104,8 @@ class Group:
 
 
 def group_rows(rows: Iterable[dict[str, Any]]) -> list[Group]:
-    """Rows grouped by (dataset, kind, model), datasets in first-seen order."""
+    """Rows grouped by (dataset, kind, model); datasets and models keep the order they were
+    first seen in (the order the user named them)."""
     groups: dict[tuple[str, str, str | None], Group] = {}
     datasets: dict[str, int] = {}
     for row in rows:
@@ -113,10 +114,10 @@ def group_rows(rows: Iterable[dict[str, Any]]) -> list[Group]:
         if key not in groups:
             groups[key] = Group(row["kind"], row["label"], row.get("model"), row["dataset"])
         groups[key].rows.append(row)
-    return sorted(
-        groups.values(),
-        key=lambda g: (datasets[g.dataset], _KIND_ORDER.get(g.kind, 3), g.model or ""),
-    )
+    order = {key: index for index, key in enumerate(groups)}  # first seen: the grid's order
+    return [groups[key] for key in sorted(
+        groups, key=lambda k: (datasets[k[0]], _KIND_ORDER.get(k[1], 3), order[k])
+    )]
 
 
 def by_dataset(groups: list[Group]) -> dict[str, list[Group]]:

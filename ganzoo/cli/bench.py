@@ -34,6 +34,11 @@ def _names(text: str) -> list[str]:
               help="Batch size for every model, part of the equal budget [default: "
                    f"{default_batch_size('image')} for images, {default_batch_size('points')} "
                    "for points].")
+@click.option("--g-opt", multiple=True, metavar="KEY=VALUE",
+              help="Generator builder option given to every model (repeatable), e.g. "
+                   "base_channels=32.")
+@click.option("--d-opt", multiple=True, metavar="KEY=VALUE",
+              help="Discriminator builder option given to every model (repeatable).")
 @click.option("--metrics", default=None, metavar="A,B,...",
               help="Metrics to compute [default: every metric that applies to the data].")
 @click.option("--num-samples", type=int, default=None,
@@ -46,7 +51,7 @@ def _names(text: str) -> list[str]:
 @click.option("--quiet", is_flag=True, help="No progress bars, just the tables.")
 def bench_command(
     models: str, datasets: str, steps: int, seeds: int, batch_size: int | None,
-    metrics: str | None, num_samples: int | None, device: str, out: Path,
+    g_opt: tuple[str, ...], d_opt: tuple[str, ...], metrics: str | None, num_samples: int | None, device: str, out: Path,
     no_references: bool, quiet: bool,
 ) -> None:
     """Train every model on every dataset under one budget, evaluate and compare them.
@@ -59,14 +64,15 @@ def bench_command(
 
     Re-running with the same --out resumes: finished cells are skipped and an interrupted
     cell continues from its checkpoint. Models, datasets and seeds may be added; a folder
-    started with other --steps, --batch-size, --metrics or --num-samples is refused, since
-    its figures would not compare.
+    started with other --steps, --batch-size, --g-opt, --d-opt, --metrics or --num-samples
+    is refused, since its figures would not compare.
 
     \b
       ganzoo bench --models dcgan,wgan
       ganzoo bench --models gan,wgan-gp --datasets ring8,grid25 --seeds 3
     """
     from ganzoo.bench.runner import BenchRequest, run_bench
+    from ganzoo.cli.train import parse_options
 
     request = BenchRequest(
         models=_names(models),
@@ -77,6 +83,8 @@ def bench_command(
             batch_size=batch_size,
             metrics=tuple(_names(metrics)) if metrics is not None else None,
             num_samples=num_samples,
+            generator_options=parse_options(g_opt, "--g-opt"),
+            discriminator_options=parse_options(d_opt, "--d-opt"),
         ),
         out=out,
         device=device,
