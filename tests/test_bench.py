@@ -242,3 +242,16 @@ def test_figures_are_mean_and_sample_std_over_finished_seeds() -> None:
     assert lines[1][2] == "3"
     assert "1.5k" in lines[0] and "2M" in lines[0] and "10 / 50" in lines[0]
     assert Stat.of([]) is None
+
+
+def test_cli_gives_every_model_the_same_budget_and_part_options(
+    run_cli: Any, tmp_path: Path, no_training: list[Any]
+) -> None:
+    result = run_cli("bench", "--models", "gan,wgan-gp", "--datasets", "ring8", "--steps", "7",
+                     "--g-opt", "hidden=8", "--no-references", "--quiet",
+                     "--out", str(tmp_path))
+    assert result.code == 0, result.err
+    assert [(c.model, c.steps, c.batch_size, c.generator_options) for c in no_training] == [
+        ("gan", 7, 256, {"hidden": 8}), ("wgan-gp", 7, 256, {"hidden": 8})]
+    assert [r["status"] for r in _rows(tmp_path)] == ["failed", "failed"]  # the spy raised
+    assert "--g-opt hidden=8" in (tmp_path / "report.md").read_text()
