@@ -77,8 +77,11 @@ class Settings:
     def differences(self, other: "Settings") -> list[str]:
         """Human-readable ``name: theirs → ours`` lines for every setting that differs."""
         mine, theirs = self.to_json(), other.to_json()
+        def show(value: Any) -> str:
+            return "default" if value is None else repr(value)
+
         return [
-            f"{key}: {theirs[key]!r} → {mine[key]!r}"
+            f"{key}: {show(theirs[key])} → {show(mine[key])}"
             for key in mine
             if mine[key] != theirs[key]
         ]
