@@ -53,12 +53,12 @@ def cases(selected: set[str] | None) -> list[Case]:
     registry = get_registry()
     tiny = {"hidden": 8}
     found = [
-        Case("gan-ring8", TrainConfig("gan", "ring8"), short=50, long=550),
+        Case("gan-ring8", TrainConfig("gan", "ring8"), short=100, long=2100),
         # a step of almost nothing but framework calls: any per-step loop overhead shows here
         Case("gan-ring8-tiny (hidden 8, batch 16)",
              TrainConfig("gan", "ring8", batch_size=16, generator_options=tiny,
                          discriminator_options=tiny),
-             short=100, long=2100),
+             short=100, long=3100),
     ]
     if ("model", "dcgan") in registry and ("dataset", "mnist-5k") in registry:
         small = {"base_channels": 16}
@@ -66,7 +66,7 @@ def cases(selected: set[str] | None) -> list[Case]:
             "dcgan-mnist-5k (28×28, 16 base channels, batch 64)",
             TrainConfig("dcgan", "mnist-5k", batch_size=64, generator_options=small,
                         discriminator_options=small),
-            short=10, long=110,
+            short=10, long=210,
         ))
     return [c for c in found if selected is None or c.name.split(" ")[0] in selected]
 
