@@ -10,9 +10,11 @@ from rich.console import Console
 from ganzoo.bench.cells import Settings, default_batch_size
 
 DEFAULT_DATASETS = "mnist-5k"
-#: Generator updates per cell. Chosen so that `ganzoo bench --models dcgan,wgan` (wgan makes
-#: 5 critic updates per generator update) trains, evaluates and reports within 5 minutes on
-#: a 2-core CPU, with recognizable digits from dcgan.
+#: Generator updates per cell. Measured on a 2-core CPU (one thread, CPU seconds): a dcgan
+#: step on mnist-5k at batch 64 takes 0.13 s and a wgan step (5 critic updates) 0.39 s with
+#: the dcgan parts' default 64 base channels, so `ganzoo bench --models dcgan,wgan` spends
+#: about 210 s training plus about 50 s on the feature extractor, the evaluations and the
+#: reports: within 5 minutes. It ranks FID real data (0.13) < dcgan (8.4) < untrained (168).
 DEFAULT_STEPS = 400
 
 
