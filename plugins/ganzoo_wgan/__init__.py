@@ -17,8 +17,8 @@ WGAN = Recipe(
     notes="Paper settings: clip 0.01, RMSprop lr 5e-5, 5 critic steps per generator step, "
           "minibatch 64, DCGAN critic with batchnorm. The paper's extra 100 critic steps "
           "early on and every 500 generator steps are not used. Clipping at 0.01 learns "
-          "slowly: expect it to need many more steps than wgan-gp, on points too (ring8 "
-          "after 2000 steps: samples gather near most modes but stay spread).",
+          "slowly: on ring8, after 2000 steps, samples trace the ring through every mode "
+          "but stay spread between them.",
 )
 
 WGAN_GP = Recipe(
@@ -39,7 +39,8 @@ WGAN_GP = Recipe(
           "batchnorm, which would invalidate the per-sample penalty. On 2-D points the "
           "authors' toy code used a penalty weight of 0.1 (and betas (0.5, 0.9)): weight 10 "
           "over-constrains a critic at ring8's scale, and samples approach the modes slowly "
-          "(here: no ring after 2000 steps with 10; all 8 modes after 1000 with 0.1).",
+          "(here: after 2000 steps with 10, samples lie on an arc missing most modes; "
+          "after 1000 with 0.1 they form the ring through all 8).",
 )
 
 
