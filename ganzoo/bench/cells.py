@@ -122,7 +122,9 @@ class Cell:
         return f"{what}{self.model} · {self.dataset} · seed {self.seed}"
 
 
-def grid(models: list[str], datasets: list[str], seeds: int, *, references: bool = True) -> list[Cell]:
+def grid(
+    models: list[str], datasets: list[str], seeds: int, *, references: bool = True
+) -> list[Cell]:
     """Every cell of the bench, references first per dataset (they are quick to measure)."""
     cells: list[Cell] = []
     for dataset in datasets:

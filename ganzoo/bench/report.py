@@ -20,7 +20,7 @@ from ganzoo import __version__
 from ganzoo.bench.cells import BUDGET_DEFINITION, REAL, TRAINED
 from ganzoo.bench.document import Code, Document, Figure, Heading, Paragraph, Table
 from ganzoo.bench.results import OK, write_atomic
-from ganzoo.bench.summary import Group, by_dataset, figure_names, group_rows, summary_table
+from ganzoo.bench.summary import Group, by_dataset, group_rows, summary_table
 from ganzoo.registry import Registry
 
 if TYPE_CHECKING:

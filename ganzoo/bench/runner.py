@@ -34,6 +34,7 @@ from ganzoo.bench.results import FAILED, INTERRUPTED, OK, ResultsStore
 from ganzoo.errors import GanzooError
 from ganzoo.registry import Registry
 
+
 @dataclass
 class BenchRequest:
     """One invocation: the grid to cover and the settings every cell shares."""

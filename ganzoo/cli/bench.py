@@ -53,7 +53,8 @@ def _names(text: str) -> list[str]:
 @click.option("--quiet", is_flag=True, help="No progress bars, just the tables.")
 def bench_command(
     models: str, datasets: str, steps: int, seeds: int, batch_size: int | None,
-    g_opt: tuple[str, ...], d_opt: tuple[str, ...], metrics: str | None, num_samples: int | None, device: str, out: Path,
+    g_opt: tuple[str, ...], d_opt: tuple[str, ...], metrics: str | None,
+    num_samples: int | None, device: str, out: Path,
     no_references: bool, quiet: bool,
 ) -> None:
     """Train every model on every dataset under one budget, evaluate and compare them.
