@@ -8,7 +8,9 @@ is a separate axis: ``generator`` and ``discriminator`` map a kind of data (``"p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
+
+from ganzoo.errors import GanzooError
 
 CONDITIONINGS = ("none", "class", "image")
 
@@ -41,6 +43,44 @@ class PartChoice:
             return self.name
         opts = ", ".join(f"{k}={v}" for k, v in self.options.items())
         return f"{self.name}({opts})"
+
+
+def parse_value(text: str) -> Any:
+    """A command-line option value as int, float, bool or (otherwise) str."""
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def parse_options(pairs: Iterable[str], flag: str) -> dict[str, Any]:
+    """``key=value`` pairs (``--g-opt hidden=64``) as builder keyword options."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key.isidentifier():
+            raise GanzooError(
+                f"{flag} expects key=value (e.g. {flag} hidden=64), not {pair!r}."
+            )
+        options[key] = parse_value(value.strip())
+    return options
+
+
+def parse_part(text: str, flag: str = "--reg") -> PartChoice:
+    """``NAME`` or ``NAME:key=value[:key=value]`` (``gradient-penalty:weight=0.1``)."""
+    name, *pairs = text.split(":")
+    if not name.strip() or any("=" not in p for p in pairs):
+        raise GanzooError(
+            f"{flag} expects NAME or NAME:key=value (e.g. {flag} gradient-penalty:weight=0.1), "
+            f"not {text!r}."
+        )
+    return PartChoice(name.strip(), parse_options(pairs, flag))
 
 
 def _choice(value: str | PartChoice) -> PartChoice:

@@ -20,14 +20,6 @@ POINT_RECIPES = ["dcgan", "lsgan", "wgan", "wgan-gp", "cgan"]
 TINY = {"base_channels": 4}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny nets run fastest on one thread, and don't fight parallel test runs for cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def train_and_resume(out: Path, **settings: Any):
     """Train 2 steps, then resume the run folder to 3: every part's state must round-trip."""

@@ -15,13 +15,6 @@ from ganzoo.training.loop import train
 from ganzoo.training.run import load_run, slerp
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def trained(tmp: Path, model: str, dataset: str, **settings) -> Path:
     out = tmp / f"{model}-{dataset}"

@@ -67,14 +67,6 @@ def registry():
     return load_plugins(extra=[("training-tests", LossPlugin)]).registry
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny MLPs run fastest on one thread, and don't fight parallel test runs for cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def config(out: Path, **overrides: Any) -> TrainConfig:
     settings: dict[str, Any] = dict(model="gan", dataset="ring8", steps=20, batch_size=64,

@@ -7,7 +7,7 @@ folder) is refused before the first step, as a one-paragraph error.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import click
 from rich.console import Console
@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ganzoo.errors import GanzooError, UnknownNameError
+from ganzoo.recipe import parse_options
 
 
 SAMPLE_HINT = {
@@ -24,35 +25,9 @@ SAMPLE_HINT = {
 }
 
 
-def parse_value(text: str) -> Any:
-    """A command-line option value as int, float, bool or (otherwise) str."""
-    lowered = text.lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
-
-
-def parse_options(pairs: Iterable[str], flag: str) -> dict[str, Any]:
-    """``key=value`` pairs (``--g-opt hidden=64``) as builder keyword options."""
-    options: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        key = key.strip().replace("-", "_")
-        if not sep or not key.isidentifier():
-            raise GanzooError(
-                f"{flag} expects key=value (e.g. {flag} hidden=64), not {pair!r}."
-            )
-        options[key] = parse_value(value.strip())
-    return options
-
-
 def parse_regularizers(values: tuple[str, ...]) -> tuple[str, ...] | None:
-    """``--reg`` values (repeated or comma lists); ``none`` clears what came before it.
+    """``--reg`` values (repeated or comma lists, each ``NAME[:key=value...]``); ``none``
+    clears what came before it.
 
     No ``--reg`` at all keeps the recipe's regularizers (``None``).
     """
@@ -97,16 +72,10 @@ def _plan_table(plan: Any, config: Any, run_dir: Path) -> Table:
 
 def _with_failed_plugins(exc: UnknownNameError) -> GanzooError:
     """Name failed plugins next to an unknown name: one of them may have provided it."""
-    from ganzoo.plugins import default_plugins
+    from ganzoo.plugins import default_plugins, failed_note
 
-    failed = default_plugins().failed
-    if not failed:
-        return exc
-    names = ", ".join(p.name for p in failed)
-    return UnknownNameError(
-        f"{exc} Note: {len(failed)} plugin(s) failed to load ({names}); "
-        "run 'ganzoo plugins' for details."
-    )
+    note = failed_note(default_plugins())
+    return UnknownNameError(f"{exc} {note}") if note else exc
 
 
 @click.command("train")
@@ -123,8 +92,9 @@ def _with_failed_plugins(exc: UnknownNameError) -> GanzooError:
 @click.option("--generator", help="Generator architecture override (registry name).")
 @click.option("--discriminator", help="Discriminator architecture override (registry name).")
 @click.option("--loss", help="Adversarial loss override (registry name).")
-@click.option("--reg", "regs", multiple=True, metavar="NAME[,NAME]",
-              help="Regularizers instead of the recipe's (repeatable; 'none' for none).")
+@click.option("--reg", "regs", multiple=True, metavar="NAME[:KEY=VALUE][,NAME]",
+              help="Regularizers instead of the recipe's (repeatable; 'none' for none), "
+                   "with options, e.g. gradient-penalty:weight=0.1.")
 @click.option("--g-opt", multiple=True, metavar="KEY=VALUE", help="Generator builder option.")
 @click.option("--d-opt", multiple=True, metavar="KEY=VALUE",
               help="Discriminator builder option.")

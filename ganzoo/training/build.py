@@ -12,7 +12,7 @@ from typing import Any
 
 from ganzoo.data.spec import DatasetInfo, DataSpec
 from ganzoo.errors import IncompatibleError
-from ganzoo.recipe import OptimizerSpec, PartChoice, Recipe
+from ganzoo.recipe import OptimizerSpec, PartChoice, Recipe, parse_part
 from ganzoo.registry import Registry
 from ganzoo.training.config import TrainConfig
 
@@ -77,6 +77,15 @@ def _pick(
     return default
 
 
+def _user_regularizer(text: str, recipe: Recipe) -> PartChoice:
+    """A ``--reg NAME[:key=value]``; the recipe's own options stay under the user's."""
+    choice = parse_part(text)
+    for default in recipe.regularizer_choices:
+        if default.name == choice.name:
+            return PartChoice(choice.name, {**default.options, **choice.options})
+    return choice
+
+
 def plan_run(config: TrainConfig, registry: Registry) -> Plan:
     """Resolve the recipe's defaults and the user's overrides for this dataset."""
     recipe: Recipe = registry.get("model", config.model).load()
@@ -93,7 +102,7 @@ def plan_run(config: TrainConfig, registry: Registry) -> Plan:
     if config.regularizers is None:
         regularizers = recipe.regularizer_choices
     else:
-        regularizers = tuple(PartChoice(n) for n in config.regularizers)
+        regularizers = tuple(_user_regularizer(text, recipe) for text in config.regularizers)
     for choice in (*regularizers, *recipe.extra_term_choices):
         registry.get("regularizer", choice.name)
 

@@ -1,0 +1,33 @@
+"""Planning a run: the user's part choices and options laid over a recipe's."""
+
+import pytest
+
+from ganzoo.errors import GanzooError, UnknownNameError
+from ganzoo.plugins import get_registry
+from ganzoo.recipe import PartChoice, parse_part
+from ganzoo.training.build import plan_run
+from ganzoo.training.config import TrainConfig
+
+
+def test_reg_options_override_the_recipe_s_own():
+    plan = plan_run(TrainConfig("wgan-gp", "ring8", regularizers=("gradient-penalty:weight=0.1",)),
+                    get_registry())
+    assert plan.regularizers == (PartChoice("gradient-penalty", {"weight": 0.1}),)
+
+
+def test_reg_without_options_keeps_recipe_defaults_and_none_clears():
+    recipe = get_registry().get("model", "wgan").load()
+    plan = plan_run(TrainConfig("wgan", "ring8"), get_registry())
+    assert plan.regularizers == recipe.regularizer_choices
+    assert plan_run(TrainConfig("wgan", "ring8", regularizers=()), get_registry()).regularizers == ()
+
+
+def test_parse_part_reads_several_typed_options():
+    assert parse_part("r1:gamma=1:center=false") == PartChoice("r1", {"gamma": 1, "center": False})
+    with pytest.raises(GanzooError, match="NAME:key=value"):
+        parse_part("r1:gamma")
+
+
+def test_unknown_regularizer_is_refused_with_suggestions():
+    with pytest.raises(UnknownNameError, match="gradient-penalty"):
+        plan_run(TrainConfig("wgan", "ring8", regularizers=("gradient-penalti",)), get_registry())
