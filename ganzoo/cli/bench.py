@@ -75,7 +75,7 @@ def bench_command(
       ganzoo bench --models gan,wgan-gp --datasets ring8,grid25 --seeds 3
     """
     from ganzoo.bench.runner import BenchRequest, run_bench
-    from ganzoo.cli.train import parse_options
+    from ganzoo.recipe import parse_options
 
     request = BenchRequest(
         models=_names(models),
