@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from ganzoo.bench.cells import REAL, TRAINED, UNTRAINED, Settings
+from ganzoo.bench.cells import (
+    DEFAULT_STEPS, REAL, TRAINED, UNTRAINED, Settings, default_batch_size)
 from ganzoo.bench.results import SettingsMismatchError
 from ganzoo.bench.runner import BenchRequest, run_bench
 from ganzoo.bench.summary import Stat, group_rows, summary_table
@@ -252,6 +253,17 @@ def test_cli_gives_every_model_the_same_budget_and_part_options(
                      "--out", str(tmp_path))
     assert result.code == 0, result.err
     assert [(c.model, c.steps, c.batch_size, c.generator_options) for c in no_training] == [
-        ("gan", 7, 256, {"hidden": 8}), ("wgan-gp", 7, 256, {"hidden": 8})]
+        ("gan", 7, 256, {"hidden": 8}), ("wgan-gp", 7, 256, {"hidden": 8})]  # points: 256
     assert [r["status"] for r in _rows(tmp_path)] == ["failed", "failed"]  # the spy raised
     assert "--g-opt hidden=8" in (tmp_path / "report.md").read_text()
+
+
+def test_cli_default_budget_follows_the_kind_of_data(
+    run_cli: Any, tmp_path: Path, no_training: list[Any]
+) -> None:
+    result = run_cli("bench", "--models", "gan", "--datasets", "ring8,mnist-5k",
+                     "--no-references", "--quiet", "--out", str(tmp_path))
+    assert result.code == 0, result.err
+    assert [(c.dataset, c.steps, c.batch_size) for c in no_training] == [
+        ("ring8", DEFAULT_STEPS["points"], default_batch_size("points")),
+        ("mnist-5k", DEFAULT_STEPS["image"], default_batch_size("image"))]

@@ -84,11 +84,10 @@ def build_document(
     doc.add(Paragraph("Last command (re-run it to resume; add models, datasets or seeds to "
                       "extend the bench):"),
             Code(request.command()))
-    batch = settings.batch_size or "the default for the data (see above)"
     doc.add(
         Heading("Budget"),
         Paragraph(BUDGET_DEFINITION),
-        Paragraph(f"Generator updates per cell: {settings.steps:,}. Batch size: {batch}."),
+        Paragraph(settings.describe().capitalize() + "."),
     )
     for part, options in (("generator", settings.generator_options),
                           ("discriminator", settings.discriminator_options)):

@@ -29,7 +29,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from ganzoo.bench.cells import REAL, TRAINED, Cell, Settings, default_batch_size, grid
+from ganzoo.bench.cells import REAL, TRAINED, Cell, Settings, grid
 from ganzoo.bench.results import FAILED, INTERRUPTED, OK, ResultsStore
 from ganzoo.errors import GanzooError
 from ganzoo.registry import Registry
@@ -55,8 +55,9 @@ class BenchRequest:
         """The ``ganzoo bench`` command line that repeats (or resumes) this request."""
         s = self.settings
         parts = [f"ganzoo bench --models {','.join(self.models)}",
-                 f"--datasets {','.join(self.datasets)}", f"--steps {s.steps}",
-                 f"--seeds {self.seeds}"]
+                 f"--datasets {','.join(self.datasets)}", f"--seeds {self.seeds}"]
+        if s.steps is not None:
+            parts.append(f"--steps {s.steps}")
         if s.batch_size is not None:
             parts.append(f"--batch-size {s.batch_size}")
         if s.metrics is not None:
@@ -86,10 +87,10 @@ def validate(request: BenchRequest, registry: Registry) -> None:
         registry.get("metric", metric)
     if request.seeds < 1:
         raise GanzooError(f"--seeds must be at least 1 (got {request.seeds}).")
-    if request.settings.steps < 1:
-        raise GanzooError(f"--steps must be at least 1 (got {request.settings.steps}).")
-    if request.settings.batch_size is not None and request.settings.batch_size < 1:
-        raise GanzooError(f"--batch-size must be at least 1 (got {request.settings.batch_size}).")
+    for flag, value in (("--steps", request.settings.steps),
+                        ("--batch-size", request.settings.batch_size)):
+        if value is not None and value < 1:
+            raise GanzooError(f"{flag} must be at least 1 (got {value}).")
     if request.settings.num_samples is not None and request.settings.num_samples < 2:
         raise GanzooError(
             f"--num-samples must be at least 2 (got {request.settings.num_samples})."
@@ -225,13 +226,12 @@ class BenchRunner:
         if run_dir.exists() and not checkpoint.exists():
             shutil.rmtree(run_dir)  # a bench-owned folder of an attempt that never started
         settings = self.request.settings
+        data_kind = self.registry.get("dataset", cell.dataset).load().spec.kind
         config = TrainConfig(
             model=cell.model or "",
             dataset=cell.dataset,
-            steps=settings.steps if cell.kind == TRAINED else 0,
-            batch_size=settings.batch_size or default_batch_size(
-                self.registry.get("dataset", cell.dataset).load().spec.kind
-            ),
+            steps=settings.steps_for(data_kind) if cell.kind == TRAINED else 0,
+            batch_size=settings.batch_size_for(data_kind),
             seed=cell.seed,
             generator_options=dict(settings.generator_options),
             discriminator_options=dict(settings.discriminator_options),
@@ -339,11 +339,7 @@ def run_bench(
         rows = runner.run()
     finally:
         write_reports(request.out, runner.store.rows, request, registry)
-    batch = request.settings.batch_size or "the default for the data"
-    print_tables(console, rows, caption=(
-        f"mean ± std over seeds · budget: {request.settings.steps:,} generator updates "
-        f"per cell, batch size {batch}"
-    ))
+    print_tables(console, rows, caption=f"mean ± std over seeds · {request.settings.describe()}")
     console.print(f"Report: {request.out / 'report.html'} (and report.md, results.jsonl, "
                   "results.csv)")
     return rows

@@ -7,15 +7,9 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from ganzoo.bench.cells import Settings, default_batch_size
+from ganzoo.bench.cells import DEFAULT_STEPS, Settings, default_batch_size, describe_defaults
 
 DEFAULT_DATASETS = "mnist-5k"
-#: Generator updates per cell. Measured on an idle 2-core CPU with the dcgan parts' default
-#: 64 base channels at batch 64: a dcgan step on mnist-5k takes 0.07 s and a wgan step (5
-#: critic updates) 0.23 s, so `ganzoo bench --models dcgan,wgan` trains for about 180 s and
-#: ends in about 3.2 minutes, feature extractor, evaluations and reports included, with FID
-#: real data 0.13 < dcgan 4.0 < untrained 174.
-DEFAULT_STEPS = 600
 
 
 def _names(text: str) -> list[str]:
@@ -28,14 +22,14 @@ def _names(text: str) -> list[str]:
               help="Models to compare (comma-separated), e.g. dcgan,wgan.")
 @click.option("--datasets", default=DEFAULT_DATASETS, show_default=True, metavar="A,B,...",
               help="Datasets to train each model on (comma-separated).")
-@click.option("--steps", type=int, default=DEFAULT_STEPS, show_default=True,
-              help="Budget: generator updates per cell, equal for every model.")
+@click.option("--steps", type=int, default=None,
+              help="Budget: generator updates per cell, equal for every model [default: "
+                   f"{describe_defaults(DEFAULT_STEPS)}].")
 @click.option("--seeds", type=int, default=1, show_default=True,
               help="Seeds per model and dataset (0..K-1); figures are mean ± std over them.")
 @click.option("--batch-size", type=int, default=None,
               help="Batch size for every model, part of the equal budget [default: "
-                   f"{default_batch_size('image')} for images, {default_batch_size('points')} "
-                   "for points].")
+                   f"{describe_defaults({k: default_batch_size(k) for k in DEFAULT_STEPS})}].")
 @click.option("--g-opt", multiple=True, metavar="KEY=VALUE",
               help="Generator builder option given to every model (repeatable), e.g. "
                    "base_channels=32.")
@@ -52,7 +46,7 @@ def _names(text: str) -> list[str]:
               help="Skip the real-data and untrained-generator reference rows.")
 @click.option("--quiet", is_flag=True, help="No progress bars, just the tables.")
 def bench_command(
-    models: str, datasets: str, steps: int, seeds: int, batch_size: int | None,
+    models: str, datasets: str, steps: int | None, seeds: int, batch_size: int | None,
     g_opt: tuple[str, ...], d_opt: tuple[str, ...], metrics: str | None,
     num_samples: int | None, device: str, out: Path,
     no_references: bool, quiet: bool,
