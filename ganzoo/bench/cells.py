@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from ganzoo.recipe import Recipe
 
@@ -80,13 +80,19 @@ class Settings:
     def batch_size_for(self, data_kind: str) -> int:
         return self.batch_size or default_batch_size(data_kind)
 
-    def describe(self) -> str:
-        """The budget in words: ``600 generator updates per cell, batch size 64``."""
-        kinds = list(DEFAULT_STEPS)
-        steps = f"{self.steps:,}" if self.steps else describe_defaults(DEFAULT_STEPS)
-        batch = self.batch_size or describe_defaults(
-            {k: default_batch_size(k) for k in kinds})
-        return f"generator updates per cell: {steps}; batch size: {batch}"
+    def describe(self, kinds: Iterable[str]) -> str:
+        """The budget on these kinds of data in words, e.g. ``generator updates per cell:
+        600; batch size: 64`` (each default named per kind when several kinds are in play)."""
+        kinds = sorted(set(kinds), key=list(DEFAULT_STEPS).index)
+        steps = {k: self.steps_for(k) for k in kinds}
+        batch = {k: self.batch_size_for(k) for k in kinds}
+
+        def show(values: dict[str, int]) -> str:
+            if len(set(values.values())) == 1:
+                return f"{next(iter(values.values())):,}"
+            return describe_defaults(values)
+
+        return f"generator updates per cell: {show(steps)}; batch size: {show(batch)}"
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -87,7 +87,9 @@ def build_document(
     doc.add(
         Heading("Budget"),
         Paragraph(BUDGET_DEFINITION),
-        Paragraph(settings.describe().capitalize() + "."),
+        Paragraph(settings.describe(
+            registry.get("dataset", d).load().spec.kind for d in datasets
+        ).capitalize() + "."),
     )
     for part, options in (("generator", settings.generator_options),
                           ("discriminator", settings.discriminator_options)):

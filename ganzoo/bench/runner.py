@@ -339,7 +339,9 @@ def run_bench(
         rows = runner.run()
     finally:
         write_reports(request.out, runner.store.rows, request, registry)
-    print_tables(console, rows, caption=f"mean ± std over seeds · {request.settings.describe()}")
+    kinds = [registry.get("dataset", r["dataset"]).load().spec.kind for r in rows]
+    print_tables(console, rows,
+                 caption=f"mean ± std over seeds · {request.settings.describe(kinds)}")
     console.print(f"Report: {request.out / 'report.html'} (and report.md, results.jsonl, "
                   "results.csv)")
     return rows
