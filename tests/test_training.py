@@ -280,3 +280,18 @@ def test_train_command_plans_trains_and_summarizes(run_cli, tmp_path):
 def test_train_command_suggests_close_names(run_cli):
     result = run_cli("train", "gann", "--dataset", "ring8")
     assert result.code != 0 and "'gan'" in result.err and "Traceback" not in result.err
+
+
+def test_point_data_trains_on_one_thread_and_restores_the_setting(registry, tmp_path, monkeypatch):
+    before = torch.get_num_threads()
+    calls: list[int] = []
+    original = torch.set_num_threads
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: (calls.append(n), original(n)))
+    original(2)
+    try:
+        train(TrainConfig("gan", "ring8", steps=2, batch_size=16, out=tmp_path / "run"),
+              registry=registry, progress=False)
+        assert calls == [1, 2]
+        assert torch.get_num_threads() == 2
+    finally:
+        original(before)
