@@ -87,4 +87,9 @@ def bench_command(
         device=device,
         references=not no_references,
     )
-    run_bench(request, console=Console(), progress=not quiet)
+    # Piped output (logs, CI) is not squeezed into rich's 80-column fallback: the comparison
+    # table has a dozen columns.
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=200)
+    run_bench(request, console=console, progress=not quiet)
