@@ -25,14 +25,13 @@ UNTRAINED = "untrained"
 REAL = "real"
 
 #: Generator updates per cell when --steps is not given, per kind of data: the same for
-#: every model.  Images: measured on an idle 2-core CPU with the dcgan parts' default 64
-#: base channels at batch 64, a dcgan step on mnist-5k takes 0.07 s and a wgan step (5
-#: critic updates) 0.23 s, so `ganzoo bench --models dcgan,wgan` trains for about 180 s and
-#: ends in about 3.2 minutes, feature extractor, evaluations and reports included, with FID
-#: real data 0.13 < dcgan 4.0 < untrained 174.  Points: ring8's modes have a std of 0.01,
-#: and gan needs about 3,000 updates to put most samples within 3 std of all 8 of them
-#: (16 s; wgan-gp 78 s, with 5 critic updates each).
-DEFAULT_STEPS = {"image": 600, "points": 3000}
+#: every model.  Images: on an idle 2-core CPU at batch 64 (dcgan parts at their 32 base
+#: channels for 28 px), `ganzoo bench --models dcgan,wgan` with a fresh cache trains dcgan
+#: for 42 s and wgan (5 critic updates each) for 2.6 min and ends in 3 min 28 s, feature
+#: extractor, evaluations and reports included, with FID real data 0.13 < dcgan 2.6 <
+#: wgan 8.1 < untrained 172.  Points: ring8's modes have a std of 0.01, and gan needs about
+#: 3,000 updates to put most samples within 3 std of all 8 of them (16 s; wgan-gp 78 s).
+DEFAULT_STEPS = {"image": 1500, "points": 3000}
 
 BUDGET_DEFINITION = (
     "Every model gets the same number of generator updates (--steps) on batches of the "
@@ -53,7 +52,7 @@ def default_batch_size(data_kind: str) -> int:
 
 
 def describe_defaults(defaults: dict[str, int]) -> str:
-    """``600 for images, 3,000 for points``."""
+    """``1,500 for images, 3,000 for points``."""
     return ", ".join(f"{n:,} for {_PLURAL.get(kind, kind)}" for kind, n in defaults.items())
 
 
@@ -82,7 +81,7 @@ class Settings:
 
     def describe(self, kinds: Iterable[str]) -> str:
         """The budget on these kinds of data in words, e.g. ``generator updates per cell:
-        600; batch size: 64`` (each default named per kind when several kinds are in play)."""
+        1,500; batch size: 64`` (each default named per kind when several kinds are in play)."""
         kinds = sorted(set(kinds), key=list(DEFAULT_STEPS).index)
         steps = {k: self.steps_for(k) for k in kinds}
         batch = {k: self.batch_size_for(k) for k in kinds}
