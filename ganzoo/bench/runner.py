@@ -263,33 +263,27 @@ class BenchRunner:
             raise KeyboardInterrupt
         return run_dir
 
+    def _metric_options(self) -> dict[str, Any]:
+        """What every evaluation of this bench shares: the same metrics, measured alike."""
+        settings = self.request.settings
+        return {
+            "metrics": list(settings.metrics) if settings.metrics is not None else None,
+            "num_samples": settings.num_samples,
+            "device": self.request.device,
+            "registry": self.registry,
+            "progress": self.show_progress,
+            "console": self.console,
+        }
+
     def _evaluate_run(self, run_dir: Path) -> dict[str, dict[str, Any]]:
         from ganzoo.metrics.evaluate import evaluate_run
 
-        settings = self.request.settings
-        return evaluate_run(
-            run_dir,
-            list(settings.metrics) if settings.metrics is not None else None,
-            num_samples=settings.num_samples,
-            device=self.request.device,
-            registry=self.registry,
-            progress=self.show_progress,
-            console=self.console,
-        )
+        return evaluate_run(run_dir, **self._metric_options())
 
     def _evaluate_real(self, cell: Cell) -> dict[str, dict[str, Any]]:
         from ganzoo.metrics.evaluate import evaluate_real
 
-        settings = self.request.settings
-        return evaluate_real(
-            cell.dataset,
-            list(settings.metrics) if settings.metrics is not None else None,
-            num_samples=settings.num_samples,
-            device=self.request.device,
-            registry=self.registry,
-            progress=self.show_progress,
-            console=self.console,
-        )
+        return evaluate_real(cell.dataset, **self._metric_options())
 
     @contextmanager
     def _progress(self, total: int) -> Iterator[Callable[[int, Cell], None]]:

@@ -314,12 +314,7 @@ def _run(session: _Session, config: TrainConfig, bar: TrainingProgress, metrics:
             with torch.no_grad():
                 fake = G(latents(batch_size, device), cond)
             d_loss = loss.d_loss(D(real, cond), D(fake, cond))
-            d_total = d_loss
-            for i, (_, term_fn) in enumerate(d_regs):
-                term = term_fn(D, real, fake, cond)
-                d_terms[i] = term
-                if term is not None:
-                    d_total = d_total + term
+            d_total = _plus_terms(d_loss, d_regs, d_terms, D, real, fake, cond)
             d_opt.zero_grad(set_to_none=True)
             d_total.backward()
             d_opt.step()
@@ -330,12 +325,7 @@ def _run(session: _Session, config: TrainConfig, bar: TrainingProgress, metrics:
             p.requires_grad_(False)
         fake = G(latents(batch_size, device), cond)
         g_loss = loss.g_loss(D(fake, cond), D(real, cond) if needs_real else None)
-        g_total = g_loss
-        for i, (_, term_fn) in enumerate(g_regs):
-            term = term_fn(fake, real, cond)
-            g_terms[i] = term
-            if term is not None:
-                g_total = g_total + term
+        g_total = _plus_terms(g_loss, g_regs, g_terms, fake, real, cond)
         g_opt.zero_grad(set_to_none=True)
         g_total.backward()
         g_opt.step()
@@ -368,6 +358,17 @@ def _run(session: _Session, config: TrainConfig, bar: TrainingProgress, metrics:
             bar.show(step, shown)
     bar.show(step, shown)
     return last
+
+
+def _plus_terms(total: Any, regs: list[Any], store: list[Any], *args: Any) -> Any:
+    """``total`` plus each regularizer term (``regs`` holds ``(name, term_fn)``); each term
+    is kept in ``store`` for logging."""
+    for i, (_, term_fn) in enumerate(regs):
+        term = term_fn(*args)
+        store[i] = term
+        if term is not None:
+            total = total + term
+    return total
 
 
 def _losses(d_loss: Any, g_loss: Any, d_regs: list[Any], d_terms: list[Any],
