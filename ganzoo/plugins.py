@@ -48,6 +48,8 @@ class PluginSet:
 
     registry: Registry
     plugins: list[PluginInfo]
+    #: the pluggy manager holding every loaded plugin, through which lifecycle hooks fire
+    manager: pluggy.PluginManager
 
     @property
     def failed(self) -> list[PluginInfo]:
@@ -157,7 +159,7 @@ def load_plugins(
         info.hooks = sorted(c.name for c in manager.get_hookcallers(obj) or [])
         registrar = PluginRegistrar(registry, info.name, info.distribution)
         try:
-            for hook_name in hookspecs.HOOK_NAMES:
+            for hook_name in hookspecs.REGISTRATION_HOOKS:
                 for impl in getattr(manager.hook, hook_name).get_hookimpls():
                     if impl.plugin is obj:
                         impl.function(registry=registrar)
@@ -166,7 +168,7 @@ def load_plugins(
             manager.unregister(obj)
             _fail(info, exc)
     manager.check_pending()  # every remaining implementation has a spec
-    return PluginSet(registry, infos)
+    return PluginSet(registry, infos, manager)
 
 
 def failed_note(plugins: PluginSet) -> str:

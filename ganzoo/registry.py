@@ -22,8 +22,10 @@ KINDS: tuple[str, ...] = (
     "discriminator",
     "loss",
     "regularizer",
+    "method",
     "dataset",
     "metric",
+    "tracker",
 )
 
 
