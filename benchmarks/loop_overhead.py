@@ -34,7 +34,7 @@ from rich.console import Console
 from ganzoo.plugins import get_registry
 from ganzoo.training.build import build_parts, plan_run
 from ganzoo.training.config import TrainConfig
-from ganzoo.training.loop import train
+from ganzoo.api import train
 
 LOG_EVERY = 10
 CLOCKS: dict[str, Callable[[], float]] = {"wall": time.perf_counter, "cpu": time.process_time}

@@ -2,12 +2,13 @@
 
 The recipe is data only (no torch), so listing and validating it is cheap.  The architecture
 is a separate axis: ``generator`` and ``discriminator`` map a kind of data (``"points"``,
-``"image"``) to a default part name, and the user may override either.
+``"image"``) to a default part name, and the user may override either.  ``presets`` change
+any other field for one kind of data (wgan-gp's penalty weight on points, say).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Iterable, Mapping
 
 from ganzoo.errors import GanzooError
@@ -73,14 +74,22 @@ def parse_options(pairs: Iterable[str], flag: str) -> dict[str, Any]:
 
 
 def parse_part(text: str, flag: str = "--reg") -> PartChoice:
-    """``NAME`` or ``NAME:key=value[:key=value]`` (``gradient-penalty:weight=0.1``)."""
-    name, *pairs = text.split(":")
-    if not name.strip() or any("=" not in p for p in pairs):
+    """``NAME`` or ``NAME:key=value[:key=value]`` (``gradient-penalty:weight=0.1``), where
+    NAME may be qualified as ``PLUGIN:NAME`` (``regularizers:gradient-penalty:weight=0.1``).
+
+    Options are the segments holding ``=``; the one or two segments before them are the
+    name, which the registry resolves (names never contain ``:``).
+    """
+    segments = [segment.strip() for segment in text.split(":")]
+    first_option = next((i for i, s in enumerate(segments) if "=" in s), len(segments))
+    name, pairs = segments[:first_option], segments[first_option:]
+    if not 1 <= len(name) <= 2 or not all(name) or any("=" not in p for p in pairs):
         raise GanzooError(
-            f"{flag} expects NAME or NAME:key=value (e.g. {flag} gradient-penalty:weight=0.1), "
+            f"{flag} expects NAME or NAME:key=value, where NAME may be PLUGIN:NAME (e.g. "
+            f"{flag} gradient-penalty:weight=0.1 or {flag} regularizers:gradient-penalty), "
             f"not {text!r}."
         )
-    return PartChoice(name.strip(), parse_options(pairs, flag))
+    return PartChoice(":".join(name), parse_options(pairs, flag))
 
 
 def _choice(value: str | PartChoice) -> PartChoice:
@@ -91,11 +100,14 @@ def _choice(value: str | PartChoice) -> PartChoice:
 class Recipe:
     """Everything that makes a GAN variant what it is, apart from the data.
 
-    ``generator``/``discriminator`` map data kinds to default parts; a kind that is missing
-    means the recipe does not train on that kind of data by default (the user can still
-    name a part).  ``regularizers`` (terms, post-step actions, module transforms) can be
-    swapped from the command line; ``extra_terms`` are regularizer parts that define the
-    method itself (pix2pix's L1) and stay when the user swaps regularizers.
+    ``method`` is the registered training step (``adversarial``: ``n_critic``
+    discriminator updates, then one generator update).  ``generator``/``discriminator``
+    map data kinds to default parts; a kind that is missing means the recipe does not
+    train on that kind of data by default (the user can still name a part).
+    ``regularizers`` (terms, post-step actions, module transforms) can be swapped from the
+    command line; ``extra_terms`` are regularizer parts that define the method itself
+    (pix2pix's L1) and stay when the user swaps regularizers.  ``presets`` maps a data kind
+    to replacements for any other field, applied by :meth:`for_data`.
     """
 
     name: str
@@ -117,6 +129,8 @@ class Recipe:
         default_factory=lambda: {"points": 256, "image": 64}
     )
     ema_decay: float = 0.999
+    method: str | PartChoice = "adversarial"
+    presets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     notes: str = ""
 
     def __post_init__(self) -> None:
@@ -126,6 +140,23 @@ class Recipe:
             )
         if self.n_critic < 1:
             raise ValueError(f"recipe {self.name!r}: n_critic must be at least 1")
+        allowed = {f.name for f in fields(self)} - {"name", "presets"}
+        for kind, preset in self.presets.items():
+            unknown = sorted(set(preset) - allowed)
+            if unknown:
+                raise ValueError(
+                    f"recipe {self.name!r}: presets[{kind!r}] sets unknown field(s) "
+                    f"{', '.join(unknown)}; fields are {', '.join(sorted(allowed))}"
+                )
+
+    def for_data(self, data_kind: str) -> "Recipe":
+        """This recipe with its preset for ``data_kind`` (``points``, ``image``) applied."""
+        preset = self.presets.get(data_kind)
+        return replace(self, **preset, presets={}) if preset else self
+
+    @property
+    def method_choice(self) -> PartChoice:
+        return _choice(self.method)
 
     @property
     def loss_choice(self) -> PartChoice:
@@ -154,6 +185,7 @@ class Recipe:
             "summary": self.summary,
             "paper": self.paper,
             "conditioning": self.conditioning,
+            "method": self.method_choice.describe(),
             "loss": self.loss_choice.describe(),
             "regularizers": [r.describe() for r in self.regularizer_choices],
             "extra_terms": [r.describe() for r in self.extra_term_choices],
@@ -165,5 +197,16 @@ class Recipe:
             "latent_dim": dict(self.latent_dim),
             "batch_size": dict(self.batch_size),
             "ema_decay": self.ema_decay,
+            "presets": {kind: {k: _describe(v) for k, v in preset.items()}
+                        for kind, preset in self.presets.items()},
             "notes": self.notes,
         }
+
+
+def _describe(value: Any) -> Any:
+    """A preset value as ``ganzoo info`` shows it."""
+    if isinstance(value, (PartChoice, OptimizerSpec)):
+        return value.describe()
+    if isinstance(value, (tuple, list)):
+        return [_describe(v) for v in value]
+    return value

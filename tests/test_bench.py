@@ -56,9 +56,9 @@ def no_training(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Replace ``train`` by a spy that fails the test if the bench trains anything."""
     calls: list[Any] = []
 
-    def spy(config: Any, **kwargs: Any) -> Any:
-        calls.append(config)
-        raise AssertionError(f"train() called for {config.model} on {config.dataset}")
+    def spy(plan: Any, options: Any, **kwargs: Any) -> Any:
+        calls.append((plan, options))
+        raise AssertionError(f"train() called for {plan.model} on {plan.dataset}")
 
     monkeypatch.setattr("ganzoo.training.loop.train", spy)
     return calls
@@ -135,7 +135,7 @@ def test_failing_cells_are_recorded_and_the_others_go_on(tmp_path: Path) -> None
 def test_a_crashing_train_is_recorded_with_its_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def crash(config: Any, **kwargs: Any) -> Any:
+    def crash(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("out of memory, say")
 
     monkeypatch.setattr("ganzoo.training.loop.train", crash)
@@ -149,8 +149,8 @@ def test_ctrl_c_records_the_cell_and_stops(tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[Any] = []
 
-    def interrupted(config: Any, **kwargs: Any) -> Any:
-        calls.append(config)
+    def interrupted(plan: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(plan)
         raise KeyboardInterrupt
 
     monkeypatch.setattr("ganzoo.training.loop.train", interrupted)
@@ -167,16 +167,16 @@ def test_an_interrupted_cell_resumes_from_its_checkpoint(
     from ganzoo.training import loop
 
     real_train = loop.train
-    configs: list[Any] = []
+    options_seen: list[Any] = []
 
-    def ctrl_c_at_step_10(config: Any, **kwargs: Any) -> Any:
+    def ctrl_c_at_step_10(plan: Any, options: Any, **kwargs: Any) -> Any:
         # what train() returns when Ctrl-C stops it at a step boundary
-        result = real_train(replace(config, steps=10), **kwargs)
+        result = real_train(plan, replace(options, steps=10), **kwargs)
         return replace(result, interrupted=True)
 
-    def spy(config: Any, **kwargs: Any) -> Any:
-        configs.append(config)
-        return real_train(config, **kwargs)
+    def spy(plan: Any, options: Any, **kwargs: Any) -> Any:
+        options_seen.append(options)
+        return real_train(plan, options, **kwargs)
 
     monkeypatch.setattr(loop, "train", ctrl_c_at_step_10)
     with pytest.raises(KeyboardInterrupt):
@@ -186,7 +186,7 @@ def test_an_interrupted_cell_resumes_from_its_checkpoint(
 
     monkeypatch.setattr(loop, "train", spy)
     rows, _ = _bench(_request(tmp_path, ["gan"]))
-    assert [c.resume for c in configs] == [True]
+    assert [o.resume for o in options_seen] == [True]
     assert rows[0]["status"] == "ok" and rows[0]["budget"]["generator_updates"] == STEPS
     assert rows[0]["budget"]["wall_time_s"] > first["budget"]["wall_time_s"]
 
@@ -242,8 +242,8 @@ def test_cli_gives_every_model_the_same_budget_and_part_options(
                      "--g-opt", "hidden=8", "--no-references", "--quiet",
                      "--out", str(tmp_path))
     assert result.code == 0, result.err
-    assert [(c.model, c.steps, c.batch_size, c.generator_options) for c in no_training] == [
-        ("gan", 7, 256, {"hidden": 8}), ("wgan-gp", 7, 256, {"hidden": 8})]  # points: 256
+    assert [(p.model, o.steps, p.batch_size, p.generator.options["hidden"])
+            for p, o in no_training] == [("gan", 7, 256, 8), ("wgan-gp", 7, 256, 8)]  # points: 256
     assert [r["status"] for r in _rows(tmp_path)] == ["failed", "failed"]  # the spy raised
     assert "--g-opt hidden=8" in (tmp_path / "report.md").read_text()
 
@@ -254,6 +254,6 @@ def test_cli_default_budget_follows_the_kind_of_data(
     result = run_cli("bench", "--models", "gan", "--datasets", "ring8,mnist-5k",
                      "--no-references", "--quiet", "--out", str(tmp_path))
     assert result.code == 0, result.err
-    assert [(c.dataset, c.steps, c.batch_size) for c in no_training] == [
+    assert [(p.dataset, o.steps, p.batch_size) for p, o in no_training] == [
         ("ring8", DEFAULT_STEPS["points"], default_batch_size("points")),
         ("mnist-5k", DEFAULT_STEPS["image"], default_batch_size("image"))]

@@ -5,7 +5,7 @@ import pytest
 from ganzoo.errors import GanzooError, UnknownNameError
 from ganzoo.plugins import get_registry
 from ganzoo.recipe import PartChoice, parse_part
-from ganzoo.training.build import plan_run
+from ganzoo.training.resolve import resolve_plan as plan_run
 from ganzoo.training.config import TrainConfig
 
 
@@ -16,16 +16,15 @@ def test_reg_options_override_the_recipe_s_own():
 
 
 def test_reg_without_options_keeps_recipe_defaults_and_none_clears():
-    recipe = get_registry().get("model", "wgan").load()
     plan = plan_run(TrainConfig("wgan", "ring8"), get_registry())
-    assert plan.regularizers == recipe.regularizer_choices
+    assert plan.regularizers == (PartChoice("weight-clipping", {"clip": 0.01}),)
     assert plan_run(TrainConfig("wgan", "ring8", regularizers=()), get_registry()).regularizers == ()
 
 
 def test_parse_part_reads_several_typed_options():
     assert parse_part("r1:gamma=1:center=false") == PartChoice("r1", {"gamma": 1, "center": False})
     with pytest.raises(GanzooError, match="NAME:key=value"):
-        parse_part("r1:gamma")
+        parse_part("r1:gamma=1:center")
 
 
 def test_unknown_regularizer_is_refused_with_suggestions():

@@ -34,7 +34,7 @@ from ganzoo.metrics.fidelity import FID, ImageSamples
 from ganzoo.metrics.translation import PSNR_CAP_DB, l1_error, psnr, ssim
 from ganzoo.plugins import get_registry
 from ganzoo.training.config import TrainConfig
-from ganzoo.training.loop import train
+from ganzoo.api import train
 
 FIDELITY = ["fid", "kid", "is", "precision-recall"]
 

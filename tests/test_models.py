@@ -13,7 +13,7 @@ import torch
 from ganzoo.plugins import get_registry
 from ganzoo.training.checkpoint import load_checkpoint
 from ganzoo.training.config import TrainConfig
-from ganzoo.training.loop import train
+from ganzoo.api import train
 from ganzoo.training.run import load_run
 
 POINT_RECIPES = ["dcgan", "lsgan", "wgan", "wgan-gp", "cgan"]
@@ -75,7 +75,7 @@ def test_swapped_loss_and_regularizer_train_and_resume(tmp_path):
     result = train_and_resume(tmp_path / "run", model="dcgan", dataset="digits", batch_size=8,
                               loss="hinge", regularizers=("spectral-norm",),
                               generator_options=TINY, discriminator_options=TINY)
-    saved = load_checkpoint(result.run_dir / "checkpoints" / "last.pt")["discriminator"]
+    saved = load_checkpoint(result.run_dir / "checkpoints" / "last.pt")["networks"]["discriminator"]
     assert any(key.endswith("parametrizations.weight.original") for key in saved)
 
 

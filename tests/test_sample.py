@@ -11,7 +11,7 @@ from PIL import Image
 
 from ganzoo.plugins import get_registry
 from ganzoo.training.config import TrainConfig
-from ganzoo.training.loop import train
+from ganzoo.api import train
 from ganzoo.training.run import load_run, slerp
 
 

@@ -19,7 +19,7 @@ from ganzoo.hookspecs import hookimpl
 from ganzoo.plugins import load_plugins
 from ganzoo.training.checkpoint import load_checkpoint
 from ganzoo.training.config import TrainConfig
-from ganzoo.training.loop import train
+from ganzoo.api import train
 from ganzoo.training.run import load_run
 from ganzoo_losses.losses import NonSaturating
 
@@ -111,7 +111,7 @@ def test_run_folder_holds_config_metrics_checkpoint_and_pictures(registry, tmp_p
     record = json.loads((out / "config.json").read_text())
     assert record["config"]["model"] == "gan" and record["seed"] == 0
     assert record["device"] == "cpu"
-    assert record["plan"]["loss"] == "non-saturating" and record["plan"]["batch_size"] == 64
+    assert record["plan"]["loss"]["name"] == "non-saturating" and record["plan"]["batch_size"] == 64
     assert set(record["versions"]) >= {"python", "torch", "ganzoo"}
     assert record["plugins"]["model:gan"]["plugin"] == "gan"
 
@@ -139,8 +139,9 @@ def test_checkpoint_is_plain_data_with_every_state(registry, tmp_path):
     run(registry, tmp_path / "run", steps=10)
     state = torch.load(tmp_path / "run/checkpoints/last.pt", weights_only=True)
     assert state["step"] == 10 and state["d_steps"] == 10
-    assert set(state) >= {"generator", "discriminator", "ema", "g_optimizer", "d_optimizer",
-                          "batches", "rng"}
+    assert state["format"] == 2
+    assert set(state) >= {"networks", "optimizers", "method", "ema", "batches", "rng"}
+    assert set(state["networks"]) == set(state["optimizers"]) == {"generator", "discriminator"}
     assert set(state["rng"]) >= {"python", "numpy", "torch"}
     assert state["ema"]["updates"] == 10
 
@@ -148,7 +149,7 @@ def test_checkpoint_is_plain_data_with_every_state(registry, tmp_path):
 def test_ema_generator_is_an_average_not_the_raw_weights(registry, tmp_path):
     run(registry, tmp_path / "run")
     state = load_checkpoint(tmp_path / "run/checkpoints/last.pt")
-    raw, ema = state["generator"], state["ema"]["module"]
+    raw, ema = state["networks"]["generator"], state["ema"]["module"]
     assert raw.keys() == ema.keys()
     assert any(not torch.equal(raw[k], ema[k]) for k in raw)
 
@@ -187,7 +188,8 @@ def test_interrupted_run_saves_a_checkpoint_and_resumes_exactly(registry, tmp_pa
     assert not resumed.interrupted and not whole.interrupted
     a = load_checkpoint(tmp_path / "whole/checkpoints/last.pt")
     b = load_checkpoint(tmp_path / "split/checkpoints/last.pt")
-    assert_same(a["generator"], b["generator"], "generator")
+    assert_same(a["networks"], b["networks"], "networks")
+    assert_same(a["optimizers"], b["optimizers"], "optimizers")
     assert_same(a["ema"], b["ema"], "ema")
 
 
@@ -196,7 +198,7 @@ def test_nan_losses_stop_the_run_and_keep_the_last_good_checkpoint(registry, tmp
         run(registry, tmp_path / "run", loss="nan-at-12", steps=30, checkpoint_every=10)
     state = load_checkpoint(tmp_path / "run/checkpoints/last.pt")
     assert state["step"] == 10
-    assert all(torch.isfinite(t).all() for t in state["generator"].values())
+    assert all(torch.isfinite(t).all() for t in state["networks"]["generator"].values())
 
 
 def test_existing_run_folder_is_refused_without_resume(registry, tmp_path):
@@ -270,7 +272,7 @@ def test_train_command_plans_trains_and_summarizes(run_cli, tmp_path):
     assert result.code == 0, result.err
     assert "non-saturating" in result.out and "Done" in result.out and "run" in result.out
     record = json.loads((out / "config.json").read_text())
-    assert record["plan"]["generator"] == "mlp(hidden=16)"
+    assert record["plan"]["generator"] == {"name": "mlp", "options": {"hidden": 16, "depth": 3}}
     assert record["config"]["regularizers"] == []
 
     again = run_cli("train", "gan", "--dataset", "ring8", "--out", str(out))

@@ -8,7 +8,6 @@ re-run, and an interrupted one resumes from its checkpoint.
 
 from __future__ import annotations
 
-import json
 import shlex
 import shutil
 import time
@@ -219,6 +218,7 @@ class BenchRunner:
         """Train (or resume) the cell's run; the untrained reference stops at step 0."""
         from ganzoo.training.config import TrainConfig
         from ganzoo.training.loop import train
+        from ganzoo.training.run import prepare_run
 
         run_dir = cell.run_dir(self.request.out)
         assert run_dir is not None
@@ -241,15 +241,15 @@ class BenchRunner:
         )
         # a resumed cell adds this call's time to what its earlier attempt recorded
         earlier = (self.store.row(cell) or {}) if config.resume else {}
-        result = train(config, registry=self.registry, console=self.console,
-                       progress=self.show_progress and cell.kind == TRAINED)
-        plan = json.loads((run_dir / "config.json").read_text())["plan"]
+        plan, options = prepare_run(config, self.registry)
+        result = train(plan, options, registry=self.registry, console=self.console,
+                       progress=self.show_progress and cell.kind == TRAINED, config=config)
         row["budget"] = {
             "steps": config.steps,
             "generator_updates": result.steps,
             "discriminator_updates": result.d_steps,
-            "n_critic": plan["n_critic"],
-            "batch_size": plan["batch_size"],
+            "n_critic": plan.n_critic,
+            "batch_size": plan.batch_size,
             "wall_time_s": round(
                 (earlier.get("budget") or {}).get("wall_time_s", 0.0) + result.wall_time_s, 3
             ),

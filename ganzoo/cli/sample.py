@@ -43,10 +43,7 @@ def _reference_points(run: Any) -> Any:
     from ganzoo.data.batches import fixed_sample
     from ganzoo.training.previews import POINTS
 
-    config = run.config
-    dataset = run.plan.dataset.build(root=config.data_root, download=False, split="train",
-                                     image_size=config.image_size)
-    return fixed_sample(dataset, POINTS)[0]
+    return fixed_sample(run.dataset("train"), POINTS)[0]
 
 
 def _save_raw(samples: Any, out: Path) -> None:
@@ -97,15 +94,15 @@ def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | No
     from ganzoo.training.run import load_run
 
     run = load_run(run_dir, device=device)
-    image_cond = run.plan.recipe.conditioning == "image"
+    image_cond = run.plan.conditioning == "image"
     if inputs and not image_cond:
         raise GanzooError(
-            f"--input is for image-to-image models; {run.plan.recipe.name!r} "
+            f"--input is for image-to-image models; {run.plan.model!r} "
             "generates from noise."
         )
     if class_ is not None and not run.num_classes:
         raise GanzooError(
-            f"--class needs a class-conditional model; {run.plan.recipe.name!r} is not "
+            f"--class needs a class-conditional model; {run.plan.model!r} is not "
             "(train one such as cgan)."
         )
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -127,7 +124,7 @@ def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | No
     if image_cond:
         if not inputs:
             raise GanzooError(
-                f"{run.plan.recipe.name!r} translates images: give --input img.png "
+                f"{run.plan.model!r} translates images: give --input img.png "
                 "(repeatable) to translate."
             )
         given = torch.cat([load_image(p, tuple(run.spec.input_shape or ())) for p in inputs])

@@ -43,29 +43,16 @@ def parse_regularizers(values: tuple[str, ...]) -> tuple[str, ...] | None:
     return tuple(names)
 
 
-def _plan_table(plan: Any, config: Any, run_dir: Path) -> Table:
+def _plan_table(plan: Any, options: Any) -> Table:
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold cyan")
     table.add_column()
-    regs = [r.describe() for r in plan.regularizers]
-    rows = [
-        ("model", f"{plan.recipe.name} — {plan.recipe.paper}"),
-        ("dataset", f"{plan.dataset.name} ({plan.spec.describe()})"),
-        ("generator", plan.generator.describe()),
-        ("discriminator", plan.discriminator.describe()),
-        ("loss", plan.loss.describe()),
-        ("regularizers", ", ".join(regs) or "none"),
-    ]
-    if plan.extra_terms:
-        rows.append(("extra terms", ", ".join(t.describe() for t in plan.extra_terms)))
-    rows += [
-        ("optimizers", f"G {plan.g_optimizer.describe()}; D {plan.d_optimizer.describe()}"),
-        ("schedule", f"{config.steps} steps × {plan.n_critic} D update(s), batch "
-                     f"{plan.batch_size}, latent {plan.latent_dim}"),
-        ("run", f"seed {config.seed}, device {config.device}, folder {run_dir}"
-                + (" (resuming)" if config.resume else "")),
-    ]
-    for key, value in rows:
+    rows = dict(plan.describe())
+    rows["schedule"] = f"{options.steps} steps; " + rows["schedule"]
+    trackers = ", ".join(["jsonl", *(t.describe() for t in options.trackers)])
+    rows["run"] = (f"seed {plan.seed}, device {options.device}, folder {options.run_dir}"
+                   + (" (resuming)" if options.resume else "") + f", trackers {trackers}")
+    for key, value in rows.items():
         table.add_row(key, escape(str(value)))
     return table
 
@@ -111,6 +98,9 @@ def _with_failed_plugins(exc: UnknownNameError) -> GanzooError:
               help="Steps between sample pictures (default: 4 per run).")
 @click.option("--checkpoint-every", type=click.IntRange(min=0), default=0,
               help="Steps between checkpoints (default: 4 per run).")
+@click.option("--tracker", "trackers", multiple=True, metavar="NAME[:KEY=VALUE]",
+              help="Also log to this tracker (repeatable): tensorboard, mlflow, wandb; see "
+                   "'ganzoo list tracker'. metrics.jsonl is always written.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def train_command(model: str, dataset: str | None, regs: tuple[str, ...],
                   g_opt: tuple[str, ...], d_opt: tuple[str, ...], no_progress: bool,
@@ -124,9 +114,8 @@ def train_command(model: str, dataset: str | None, regs: tuple[str, ...],
     """
     from ganzoo.distributed import resolve_device
     from ganzoo.plugins import get_registry
-    from ganzoo.training.build import plan_run
     from ganzoo.training.config import TrainConfig
-    from ganzoo.training.run import check_run_folder, run_paths
+    from ganzoo.training.run import prepare_run
 
     registry = get_registry()
     try:
@@ -147,16 +136,17 @@ def train_command(model: str, dataset: str | None, regs: tuple[str, ...],
         discriminator_options=parse_options(d_opt, "--d-opt"),
         **options,
     )
-    plan = plan_run(config, registry)
     resolve_device(config.device)
-    paths = run_paths(config)
-    check_run_folder(paths, config)
+    plan, run_options = prepare_run(config, registry)
+    for tracker in run_options.trackers:
+        registry.get("tracker", tracker.name)
     console = Console()
-    console.print(_plan_table(plan, config, paths.root))
+    console.print(_plan_table(plan, run_options))
 
     from ganzoo.training.loop import train
 
-    result = train(config, registry=registry, progress=not no_progress, console=console)
+    result = train(plan, run_options, registry=registry, progress=not no_progress,
+                   console=console, config=config)
     run_dir = escape(str(result.run_dir))
     if result.interrupted:
         console.print(
@@ -178,5 +168,5 @@ def train_command(model: str, dataset: str | None, regs: tuple[str, ...],
         f"{result.images_per_s:,.0f} images/s; {losses}.\n"
         f"Run folder: [bold]{run_dir}[/] — samples/final.png, losses.png, metrics.jsonl, "
         "checkpoints/last.pt, config.json.\n"
-        f"Sample from it: ganzoo sample {run_dir} {SAMPLE_HINT[plan.recipe.conditioning]}"
+        f"Sample from it: ganzoo sample {run_dir} {SAMPLE_HINT[plan.conditioning]}"
     )

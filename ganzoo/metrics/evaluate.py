@@ -25,7 +25,7 @@ from ganzoo.data.spec import DatasetInfo
 from ganzoo.errors import GanzooError
 from ganzoo.metrics.base import Measurement, Metric, MetricNotApplicableError, MetricTask
 from ganzoo.metrics.cache import atomic_write
-from ganzoo.registry import Registry
+from ganzoo.registry import DISABLE_ENV, Entry, Registry
 
 EVAL_FILE = "eval.json"
 REFERENCE_SPLIT = "test"
@@ -40,16 +40,35 @@ def _registry(registry: Registry | None) -> Registry:
     return get_registry()
 
 
+def _instance(entry: Entry) -> Metric:
+    target = entry.load()
+    return target() if isinstance(target, type) else target
+
+
 def load_metric(registry: Registry, name: str) -> Metric:
     """The metric registered as ``name`` (unknown names fail with close matches)."""
-    target = registry.get("metric", name).load()
-    return target() if isinstance(target, type) else target
+    return _instance(registry.get("metric", name))
+
+
+def _applies(entry: Entry, spec: Any, conditioning: str) -> bool:
+    """Whether a metric applies; one that cannot say (it fails to load, or its
+    ``applies_to`` raises) is left out with a warning naming its plugin, so a broken
+    plugin cannot stop the other metrics."""
+    try:
+        return bool(_instance(entry).applies_to(spec, conditioning))
+    except Exception as exc:  # noqa: BLE001 - a plugin's bug, isolated
+        Console(stderr=True).print(
+            f"[yellow]Skipped the metric {escape(repr(entry.name))} of plugin "
+            f"{escape(repr(entry.plugin))}:[/] it could not tell whether it applies "
+            f"({escape(f'{type(exc).__name__}: {exc}')}). Report this to the plugin's "
+            f"author, or disable the plugin with {DISABLE_ENV}={escape(entry.plugin)}.",
+            soft_wrap=True, highlight=False)
+        return False
 
 
 def applicable_metrics(registry: Registry, spec: Any, conditioning: str) -> list[str]:
     """Names of every registered metric that can measure this kind of run."""
-    return [e.name for e in registry.list("metric")
-            if load_metric(registry, e.name).applies_to(spec, conditioning)]
+    return [e.name for e in registry.list("metric") if _applies(e, spec, conditioning)]
 
 
 def resolve_metrics(
@@ -66,14 +85,14 @@ def resolve_metrics(
             )
     chosen = []
     for name in names:
-        metric = load_metric(registry, name)
-        if not metric.applies_to(spec, conditioning):
+        entry = registry.get("metric", name)
+        if entry.name not in applicable:
             raise MetricNotApplicableError(
                 f"The metric {name!r} does not apply to {what} ({spec.describe()}, "
                 f"conditioning {conditioning!r}). Metrics that apply: "
                 f"{', '.join(applicable) or 'none'}."
             )
-        chosen.append((name, metric))
+        chosen.append((name, _instance(entry)))
     return chosen
 
 
@@ -188,11 +207,11 @@ def evaluate_run(
         )
     registry = _registry(registry)
     run = load_run(run_dir, device=device, registry=registry)
-    conditioning = run.plan.recipe.conditioning
+    conditioning = run.plan.conditioning
     chosen = resolve_metrics(registry, metrics, run.spec, conditioning, f"run {run_dir}")
-    info, config = run.plan.dataset, run.config
+    info = registry.get("dataset", run.plan.dataset).load()
     split = _reference_split(info)
-    reference = info.build(root=config.data_root, split=split, image_size=config.image_size)
+    reference = run.dataset(split)
 
     def sampler(n: int) -> Tensor:
         if conditioning == "image":
@@ -200,12 +219,12 @@ def evaluate_run(
         return run.sample(n, seed=seed)
 
     task = _task(info, sampler, reference, run.spec, conditioning, split,
-                 data_root=config.data_root, num_samples=num_samples, device=device, seed=seed,
+                 data_root=run.data_root, num_samples=num_samples, device=device, seed=seed,
                  inception_weights=inception_weights, cache_dir=cache_dir)
     console = console or Console(stderr=True)
     results = evaluate(
         task, chosen, skip_errors=metrics is None, console=console if progress else None,
-        extra={"model": run.plan.recipe.name, "checkpoint_step": run.step},
+        extra={"model": run.plan.model, "checkpoint_step": run.step},
     )
     figures = _as_json(results)
     write_eval(run_dir, figures)

@@ -1,9 +1,20 @@
-"""Checkpoints: written atomically, read as data only.
+"""Checkpoints: their layout, written atomically, read as data only.
 
 A checkpoint holds plain tensors and Python containers, so it loads with
 ``torch.load(..., weights_only=True)`` (a checkpoint is data, never code).  It is first
 written to a temporary file in the same folder and then renamed over the old one, so a crash
 or a full disk while saving leaves the last good checkpoint in place.
+
+Layout (``format`` 2)::
+
+    format, step, d_steps, elapsed_s,
+    networks:   {name: state_dict}      the method's networks (generator, discriminator, ...)
+    optimizers: {name: state_dict}      the method's optimizers
+    method:     {...}                   the method's own state (an image pool, say)
+    ema, batches, rng                   the generator's average, data order, random states
+
+Format 1 (one generator and one discriminator under fixed keys) is migrated on load; a
+newer format is refused with a clear message.
 """
 
 from __future__ import annotations
@@ -18,6 +29,74 @@ import numpy as np
 import torch
 
 from ganzoo.errors import GanzooError
+
+CHECKPOINT_FORMAT = 2
+
+
+def pack(*, step: int, d_steps: int, elapsed_s: float, method: Any, ema: Any, batches: Any,
+         device: torch.device) -> dict[str, Any]:
+    """Everything a run needs to resume exactly, in the current layout."""
+    return {
+        "format": CHECKPOINT_FORMAT,
+        "step": step,
+        "d_steps": d_steps,
+        "elapsed_s": elapsed_s,
+        "networks": {k: m.state_dict() for k, m in method.networks().items()},
+        "optimizers": {k: o.state_dict() for k, o in method.optimizers().items()},
+        "method": method.state_dict(),
+        "ema": ema.state_dict(),
+        "batches": batches.state_dict(),
+        "rng": rng_state(device),
+    }
+
+
+def migrated(state: dict[str, Any], path: Path) -> dict[str, Any]:
+    """``state`` in the current layout: format 1 is converted, a newer one refused."""
+    found = state.get("format")
+    if found == CHECKPOINT_FORMAT:
+        return state
+    if found == 1:
+        rest = {k: v for k, v in state.items() if k not in (
+            "generator", "discriminator", "g_optimizer", "d_optimizer")}
+        return {**rest, "format": CHECKPOINT_FORMAT, "method": {},
+                "networks": {"generator": state["generator"],
+                             "discriminator": state["discriminator"]},
+                "optimizers": {"generator": state["g_optimizer"],
+                               "discriminator": state["d_optimizer"]}}
+    raise GanzooError(
+        f"{path} has checkpoint format {found!r}, which this ganzoo (format "
+        f"{CHECKPOINT_FORMAT}) cannot read: it was written by a newer ganzoo. Upgrade ganzoo "
+        "(pip install -U torch-ganzoo), or start a new run with another --out."
+    )
+
+
+def unpack(state: dict[str, Any], *, method: Any, ema: Any, batches: Any, path: Path) -> tuple[int, int, float]:
+    """Restore a checkpoint into a freshly built run; returns ``(step, d_steps, elapsed_s)``."""
+    state = migrated(state, path)
+    networks, optimizers = method.networks(), method.optimizers()
+    if set(state["networks"]) != set(networks) or set(state["optimizers"]) != set(optimizers):
+        raise GanzooError(
+            f"{path} holds networks {sorted(state['networks'])} and optimizers "
+            f"{sorted(state['optimizers'])}, but this run's method builds {sorted(networks)} "
+            f"and {sorted(optimizers)}: the checkpoint belongs to another kind of run. Start "
+            "a new run with another --out."
+        )
+    try:
+        for name, module in networks.items():
+            module.load_state_dict(state["networks"][name])
+        for name, optimizer in optimizers.items():
+            optimizer.load_state_dict(state["optimizers"][name])
+        method.load_state_dict(state["method"])
+        ema.load_state_dict(state["ema"])
+    except (RuntimeError, KeyError, ValueError) as exc:
+        raise GanzooError(
+            f"{path} does not fit the networks this run builds ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0]}). It was made with other settings; start a new run "
+            "with another --out."
+        ) from exc
+    batches.load_state_dict(state["batches"])
+    set_rng_state(state["rng"])
+    return int(state["step"]), int(state["d_steps"]), float(state["elapsed_s"])
 
 
 def save_checkpoint(state: dict[str, Any], path: Path) -> None:

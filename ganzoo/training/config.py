@@ -1,15 +1,23 @@
-"""The settings of one training run, as the CLI and the bench runner pass them."""
+"""What a user asks of a run (:class:`TrainConfig`) and the part of it that only says where
+and how long to run (:class:`RunOptions`).
+
+A request is resolved once into a :class:`ganzoo.plan.Plan` (what the run *is*); the run
+options may change when a run is resumed (train longer, on another device, with other
+trackers), the plan may not.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from ganzoo.recipe import PartChoice, parse_part
 
 
 @dataclass
 class TrainConfig:
-    """Everything that decides a run; saved (resolved) as ``config.json`` in the run folder.
+    """Everything a user can ask for; saved as asked under ``"config"`` in ``config.json``.
 
     ``None`` means "the recipe's default for this kind of data".
     """
@@ -42,14 +50,17 @@ class TrainConfig:
     sample_every: int = 0
     checkpoint_every: int = 0
     channels_last: bool = True
+    # trackers beside the always-on metrics.jsonl: ``NAME[:key=value]`` each
+    trackers: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         for key in ("out", "data_root"):
             if data[key] is not None:
                 data[key] = str(data[key])
-        if data["regularizers"] is not None:
-            data["regularizers"] = list(data["regularizers"])
+        for key in ("regularizers", "trackers"):
+            if data[key] is not None:
+                data[key] = list(data[key])
         return data
 
     @classmethod
@@ -58,7 +69,38 @@ class TrainConfig:
         for key in ("out", "data_root"):
             if data.get(key) is not None:
                 data[key] = Path(data[key])
-        if data.get("regularizers") is not None:
-            data["regularizers"] = tuple(data["regularizers"])
-        known = {f for f in cls.__dataclass_fields__}
+        for key in ("regularizers", "trackers"):
+            if data.get(key) is not None:
+                data[key] = tuple(data[key])
+        known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+    @property
+    def run_dir(self) -> Path:
+        """``--out``, else ``runs/MODEL-DATASET``."""
+        return Path(self.out) if self.out is not None else Path("runs") / f"{self.model}-{self.dataset}"
+
+    def run_options(self) -> "RunOptions":
+        return RunOptions(
+            steps=self.steps, run_dir=self.run_dir, device=self.device,
+            resume=self.resume, data_root=self.data_root, download=self.download,
+            log_every=self.log_every, sample_every=self.sample_every,
+            checkpoint_every=self.checkpoint_every,
+            trackers=tuple(parse_part(t, "--tracker") for t in self.trackers),
+        )
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Where and for how long a plan is trained; free to change when a run resumes."""
+
+    steps: int
+    run_dir: Path
+    device: str = "cpu"
+    resume: bool = False
+    data_root: Path | None = None
+    download: bool = False
+    log_every: int = 0
+    sample_every: int = 0
+    checkpoint_every: int = 0
+    trackers: tuple[PartChoice, ...] = ()

@@ -3,14 +3,17 @@
 ::
 
     runs/<model>-<dataset>/
-        config.json          resolved config, plan, versions, plugins, seed, device
+        config.json          the request as asked, the resolved plan (what sample, eval,
+                             --resume and the bench rebuild from), versions, plugins
         metrics.jsonl        one JSON object per logged step
         checkpoints/last.pt  everything needed to resume exactly (see training.checkpoint)
         samples/step-000500.png ... samples/final.png
         losses.png           loss curves, written when the run ends
 
-:func:`load_run` rebuilds the generator of a run with its averaged (EMA) weights, for
-``ganzoo sample``, the metrics and the bench runner.
+:func:`prepare_run` turns a request into the plan and options of a run (the recorded plan
+when resuming); :func:`load_run` rebuilds the generator of a run with its averaged (EMA)
+weights, for ``ganzoo sample``, the metrics and the bench runner.  Both read the plan that
+the run recorded, never today's defaults.
 """
 
 from __future__ import annotations
@@ -29,17 +32,21 @@ from torch import Tensor
 from ganzoo import __version__
 from ganzoo.data.spec import DataSpec
 from ganzoo.errors import GanzooError
+from ganzoo.plan import Plan
 from ganzoo.registry import Registry
-from ganzoo.training.build import Plan, build_generator, plan_run
-from ganzoo.training.checkpoint import load_checkpoint
-from ganzoo.training.conditioning import Conditioning, make_conditioning
-from ganzoo.training.config import TrainConfig
+from ganzoo.training.build import build_generator, plan_conditioning
+from ganzoo.training.checkpoint import load_checkpoint, migrated
+from ganzoo.training.conditioning import Conditioning
+from ganzoo.training.config import RunOptions, TrainConfig
 
 #: Settings that may change when a run is resumed; everything else must match.
 RESUMABLE_CHANGES = frozenset({
     "steps", "out", "resume", "device", "data_root", "download",
-    "log_every", "sample_every", "checkpoint_every",
+    "log_every", "sample_every", "checkpoint_every", "trackers",
 })
+
+#: Layout of config.json; 1 (before plans were recorded) is read by re-resolving its request.
+RECORD_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -76,12 +83,6 @@ class RunPaths:
         return self.samples / "final.png"
 
 
-def default_run_dir(config: TrainConfig) -> Path:
-    return Path("runs") / f"{config.model}-{config.dataset}"
-
-
-def run_paths(config: TrainConfig) -> RunPaths:
-    return RunPaths(Path(config.out) if config.out is not None else default_run_dir(config))
 
 
 def _distribution_version(name: str | None) -> str | None:
@@ -93,12 +94,12 @@ def _distribution_version(name: str | None) -> str | None:
         return None
 
 
-def run_record(config: TrainConfig, plan: Plan, registry: Registry, device: torch.device) -> dict[str, Any]:
+def run_record(config: TrainConfig | None, plan: Plan, registry: Registry, device: torch.device) -> dict[str, Any]:
     """The contents of ``config.json``: what was asked, what it resolved to, and with what."""
-    used = [("model", plan.recipe.name), ("dataset", plan.dataset.name),
+    used = [("model", plan.model), ("dataset", plan.dataset), ("method", plan.method.name),
             ("generator", plan.generator.name), ("discriminator", plan.discriminator.name),
             ("loss", plan.loss.name)]
-    used += [("regularizer", r.name) for r in (*plan.regularizers, *plan.extra_terms)]
+    used += [("regularizer", r.name) for r in plan.all_regularizers]
     plugins = {}
     for kind, name in used:
         entry = registry.get(kind, name)
@@ -110,9 +111,10 @@ def run_record(config: TrainConfig, plan: Plan, registry: Registry, device: torc
     import torchvision
 
     return {
-        "config": config.to_json(),
-        "plan": plan.describe(),
-        "seed": config.seed,
+        "format": RECORD_FORMAT,
+        "config": config.to_json() if config is not None else None,
+        "plan": plan.to_dict(),
+        "seed": plan.seed,
         "device": str(device),
         "versions": {
             "python": platform.python_version(),
@@ -129,44 +131,76 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
-def read_config(run_dir: Path) -> TrainConfig:
-    """The TrainConfig saved in a run folder."""
+def read_record(run_dir: Path) -> dict[str, Any]:
+    """The parsed ``config.json`` of a run folder."""
     path = RunPaths(Path(run_dir)).config
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
-        return TrainConfig.from_json(record["config"])
+        if record["config"] is not None:
+            TrainConfig.from_json(record["config"])
+        return record
     except FileNotFoundError:
         raise GanzooError(
             f"{run_dir} is not a ganzoo run folder (no config.json). Pass the folder a "
             "'ganzoo train' run wrote, e.g. runs/gan-ring8."
         ) from None
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise GanzooError(f"{path} is damaged ({type(exc).__name__}: {exc}).") from exc
+
+
+def read_plan(run_dir: Path, registry: Registry) -> Plan:
+    """The plan a run recorded.  Runs from before plans were recorded (config.json format
+    1) are re-resolved from their request, which is what they were trained from then."""
+    record = read_record(run_dir)
+    if record.get("format", 1) >= RECORD_FORMAT:
+        try:
+            return Plan.from_dict(record["plan"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise GanzooError(
+                f"The plan in {RunPaths(Path(run_dir)).config} is damaged "
+                f"({type(exc).__name__}: {exc})."
+            ) from exc
+    from ganzoo.training.resolve import resolve_plan
+
+    return resolve_plan(TrainConfig.from_json(record["config"]), registry)
+
+
+def prepare_run(config: TrainConfig, registry: Registry) -> tuple[Plan, RunOptions]:
+    """The plan and options of the run ``config`` asks for, after checking its folder: a
+    new run resolves its plan now; a resumed one takes the plan it recorded."""
+    from ganzoo.training.resolve import resolve_plan
+
+    options = config.run_options()
+    if not check_run_folder(RunPaths(options.run_dir), config.resume):
+        return resolve_plan(config, registry), options
+    saved = read_record(options.run_dir)["config"]
+    if saved is not None:
+        check_resumable(TrainConfig.from_json(saved), config, options.run_dir)
+    return read_plan(options.run_dir, registry), options
 
 
 def check_resumable(saved: TrainConfig, config: TrainConfig, run_dir: Path) -> None:
     """Refuse to resume a run with settings that would make it a different run."""
     old, new = saved.to_json(), config.to_json()
-    changed = [k for k in new if k not in RESUMABLE_CHANGES and old.get(k) != new[k]]
+    changed = [k for k in new if k not in RESUMABLE_CHANGES and old.get(k, new[k]) != new[k]]
     if changed:
         diffs = "; ".join(f"{k}: {old.get(k)!r} in the run, {new[k]!r} now" for k in changed)
         raise GanzooError(
             f"Cannot resume {run_dir} with different settings ({diffs}). A resumed run keeps "
-            "its settings (only --steps, --device and output cadence may change); repeat the "
-            "original options, or start a new run with another --out."
+            "its settings (only --steps, --device, --tracker and output cadence may change); "
+            "repeat the original options, or start a new run with another --out."
         )
 
 
-def check_run_folder(paths: RunPaths, config: TrainConfig) -> bool:
+def check_run_folder(paths: RunPaths, resume: bool) -> bool:
     """Check the run folder against ``--resume``; True when there is a run to resume."""
     has_checkpoint = paths.checkpoint.exists()
-    if config.resume:
+    if resume:
         if not has_checkpoint:
             raise GanzooError(
                 f"Nothing to resume in {paths.root}: it has no checkpoints/last.pt. Drop "
                 "--resume to start a new run there."
             )
-        check_resumable(read_config(paths.root), config, paths.root)
         return True
     if has_checkpoint:
         raise GanzooError(
@@ -186,17 +220,23 @@ class LoadedRun:
     """A trained run's generator (EMA weights, eval mode) and what it needs to sample."""
 
     run_dir: Path
-    config: TrainConfig
     plan: Plan
+    data_root: Path | None
     spec: DataSpec
     conditioning: Conditioning
     generator: torch.nn.Module
     device: torch.device
     step: int
+    registry: Registry
+
+    def dataset(self, split: str) -> Any:
+        """The run's dataset (``split``), from where it was trained and at its size."""
+        info = self.registry.get("dataset", self.plan.dataset).load()
+        return info.build(root=self.data_root, split=split, image_size=self.plan.image_size)
 
     @property
     def num_classes(self) -> int:
-        return self.spec.num_classes if self.plan.recipe.conditioning == "class" else 0
+        return self.spec.num_classes if self.plan.conditioning == "class" else 0
 
     def latents(self, n: int, seed: int = 0) -> Tensor | None:
         """``n`` latent vectors drawn with ``seed`` (``None`` for image-to-image models)."""
@@ -204,11 +244,11 @@ class LoadedRun:
 
     def _conditions(self, n: int, labels: Tensor | int | None, inputs: Tensor | None,
                     rng: torch.Generator) -> Tensor | None:
-        kind = self.plan.recipe.conditioning
+        kind = self.plan.conditioning
         if kind == "image":
             if inputs is None:
                 raise GanzooError(
-                    f"The model {self.plan.recipe.name!r} translates images: give input images "
+                    f"The model {self.plan.model!r} translates images: give input images "
                     "to sample from (ganzoo sample RUN --input img.png)."
                 )
             expected = tuple(self.spec.input_shape or ())
@@ -225,18 +265,18 @@ class LoadedRun:
             bad = labels[(labels < 0) | (labels >= self.num_classes)]
             if len(bad):
                 raise GanzooError(
-                    f"Class {int(bad[0])} is out of range: the model {self.plan.recipe.name!r} "
+                    f"Class {int(bad[0])} is out of range: the model {self.plan.model!r} "
                     f"was trained on {self.num_classes} classes (0–{self.num_classes - 1})."
                 )
             return labels
         if labels is not None:
             raise GanzooError(
-                f"The model {self.plan.recipe.name!r} is not class-conditional; it cannot "
+                f"The model {self.plan.model!r} is not class-conditional; it cannot "
                 "sample a given class. Train a conditional model such as cgan."
             )
         if inputs is not None:
             raise GanzooError(
-                f"The model {self.plan.recipe.name!r} does not take input images."
+                f"The model {self.plan.model!r} does not take input images."
             )
         return None
 
@@ -271,9 +311,9 @@ class LoadedRun:
               seed: int = 0, batch_size: int = 256) -> Tensor:
         """``rows`` latent walks of ``steps`` samples each (``rows, steps, *shape``), from
         one random latent to another by :func:`slerp`, one class per walk."""
-        if self.plan.recipe.conditioning == "image":
+        if self.plan.conditioning == "image":
             raise GanzooError(
-                f"The model {self.plan.recipe.name!r} has no latent space to walk: it maps "
+                f"The model {self.plan.model!r} has no latent space to walk: it maps "
                 "input images to outputs (its noise is dropout)."
             )
         rng = torch.Generator().manual_seed(seed)
@@ -312,14 +352,21 @@ def load_run(run_dir: str | Path, *, device: str | torch.device = "cpu",
 
         registry = get_registry()
     run_dir = Path(run_dir)
-    config = read_config(run_dir)
-    plan = plan_run(config, registry)
-    state = load_checkpoint(RunPaths(run_dir).checkpoint)
+    plan = read_plan(run_dir, registry)
+    path = RunPaths(run_dir).checkpoint
+    state = migrated(load_checkpoint(path), path)
     dev = resolve_device(str(device))
     generator = build_generator(plan, registry)
-    generator.load_state_dict(state["ema"]["module"])
+    try:
+        generator.load_state_dict(state["ema"]["module"])
+    except RuntimeError as exc:
+        raise GanzooError(
+            f"The generator saved in {path} does not fit the one its plan builds "
+            f"({str(exc).splitlines()[0]}). The run folder may be damaged, or it predates "
+            "recorded plans and was made with other defaults."
+        ) from exc
     generator.to(dev).eval().requires_grad_(False)
-    conditioning = make_conditioning(plan.recipe.conditioning, plan.spec, plan.latent_dim,
-                                     plan.dataset.name)
-    return LoadedRun(run_dir, config, plan, plan.spec, conditioning, generator, dev,
-                     int(state["step"]))
+    request = read_record(run_dir)["config"] or {}
+    data_root = Path(request["data_root"]) if request.get("data_root") else None
+    return LoadedRun(run_dir, plan, data_root, plan.spec, plan_conditioning(plan), generator,
+                     dev, int(state["step"]), registry)

@@ -68,12 +68,15 @@ def _layout(spec: DataSpec, conditioning: str, image_size: int | None, part: str
     )
 
 
+def _defaults_for(spec: DataSpec) -> dict[str, int]:
+    """The base width for this data: 32 up to 32 px (MNIST-sized data: several times
+    cheaper on a CPU, no worse digits) and 64, the paper's, above.  A run's plan records
+    the width it was built with, so changing this does not change old runs."""
+    return {"base_channels": 32 if spec.shape[1] <= 32 else 64} if spec.is_image else {}
+
+
 def _width(base_channels: int | None, spec: DataSpec) -> int:
-    """The user's base width, else 32 up to 32 px (MNIST-sized data: several times cheaper
-    on a CPU, no worse digits) and 64, the paper's, above."""
-    if base_channels is not None:
-        return base_channels
-    return 32 if spec.shape[1] <= 32 else 64
+    return base_channels if base_channels is not None else _defaults_for(spec)["base_channels"]
 
 
 def _class_count(spec: DataSpec, conditioning: str) -> int:
@@ -82,6 +85,8 @@ def _class_count(spec: DataSpec, conditioning: str) -> int:
 
 class DCGANGenerator(nn.Module):
     """z (and a label) → 1×1 map → start×start → doubled until the image size; Tanh output."""
+
+    defaults_for = staticmethod(_defaults_for)
 
     def __init__(self, spec: DataSpec, *, latent_dim: int, conditioning: str = "none",
                  base_channels: int | None = None, image_size: int | None = None):
@@ -113,6 +118,8 @@ class DCGANDiscriminator(nn.Module):
 
     ``norm`` is ``batch`` (the paper), ``layer`` (for gradient penalties) or ``none``.
     """
+
+    defaults_for = staticmethod(_defaults_for)
 
     def __init__(self, spec: DataSpec, *, conditioning: str = "none",
                  base_channels: int | None = None, norm: str = "batch",

@@ -44,14 +44,25 @@ def _mlp(sizes: list[int], activation: nn.Module, norm: str) -> list[nn.Module]:
     return layers
 
 
+def _defaults_for(spec: DataSpec) -> dict[str, int]:
+    """Hidden width for this data: 128 for points, 256 for flattened images."""
+    return {"hidden": 256 if spec.is_image else 128}
+
+
+def _hidden(hidden: int | None, spec: DataSpec) -> int:
+    return hidden if hidden is not None else _defaults_for(spec)["hidden"]
+
+
 class MLPGenerator(nn.Module):
+    defaults_for = staticmethod(_defaults_for)
+
     def __init__(self, spec: DataSpec, *, latent_dim: int, conditioning: str = "none",
                  hidden: int | None = None, depth: int = 3):
         super().__init__()
         self.latent_dim = latent_dim
         self.out_shape = tuple(spec.shape)
         self.num_classes = _class_count(spec, conditioning)
-        hidden = hidden or (128 if not spec.is_image else 256)
+        hidden = _hidden(hidden, spec)
         out = math.prod(spec.shape)
         body = _mlp([latent_dim + self.num_classes] + [hidden] * depth, nn.ReLU(), "none")
         head: list[nn.Module] = [nn.Linear(hidden, out)]
@@ -66,6 +77,8 @@ class MLPGenerator(nn.Module):
 class MLPDiscriminator(nn.Module):
     """``norm`` may be ``none`` or ``layer`` (batch statistics would break gradient penalties)."""
 
+    defaults_for = staticmethod(_defaults_for)
+
     def __init__(self, spec: DataSpec, *, conditioning: str = "none",
                  hidden: int | None = None, depth: int = 3, norm: str = "none"):
         super().__init__()
@@ -73,7 +86,7 @@ class MLPDiscriminator(nn.Module):
             raise IncompatibleError(f"mlp discriminator: norm must be 'none' or 'layer', not {norm!r}.")
         self.in_shape = tuple(spec.shape)
         self.num_classes = _class_count(spec, conditioning)
-        hidden = hidden or (128 if not spec.is_image else 256)
+        hidden = _hidden(hidden, spec)
         inp = math.prod(spec.shape) + self.num_classes
         body = _mlp([inp] + [hidden] * depth, nn.LeakyReLU(0.2), norm)
         self.net = nn.Sequential(*body, nn.Linear(hidden, 1))

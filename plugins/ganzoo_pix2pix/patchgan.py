@@ -43,6 +43,11 @@ def default_layers(side: int) -> int:
 class PatchGANDiscriminator(nn.Module):
     """``D(output, input_image)`` (or ``D(image)``) → a map of raw patch scores."""
 
+    @staticmethod
+    def defaults_for(spec: DataSpec) -> dict[str, int]:
+        """The layer count for this data's size, recorded in a run's plan."""
+        return {"n_layers": default_layers(min(spec.shape[1:]))} if spec.is_image else {}
+
     def __init__(self, spec: DataSpec, *, conditioning: str = "image", base_channels: int = 64,
                  norm: str = "batch", n_layers: int | None = None):
         super().__init__()

@@ -14,7 +14,7 @@ import torch
 
 from ganzoo.plugins import PluginSet, load_plugins
 from ganzoo.training.config import TrainConfig
-from ganzoo.training.loop import train
+from ganzoo.api import train
 from ganzoo_example.losses import Relativistic
 
 

@@ -1,0 +1,157 @@
+"""From what the user asked (:class:`TrainConfig`) to the fully resolved :class:`Plan`.
+
+Everything that can be refused is refused here, before anything is built: unknown names,
+a recipe with no default architecture for this kind of data, a conditioning the data can't
+provide, an option a part does not take.  Every part's options are filled in with the
+builder's own defaults (and its data-dependent ones, ``defaults_for(spec)``), so the plan
+records exactly what was built and an old run rebuilds the same even after a default
+changes.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from dataclasses import replace
+from typing import Any
+
+from ganzoo.data.spec import DatasetInfo, DataSpec
+from ganzoo.errors import IncompatibleError
+from ganzoo.plan import Plan
+from ganzoo.recipe import PartChoice, Recipe, parse_part
+from ganzoo.registry import Registry
+from ganzoo.training.config import TrainConfig
+
+#: Builder arguments the core passes itself, per kind; the rest are the part's options.
+CORE_ARGUMENTS: dict[str, frozenset[str]] = {
+    "generator": frozenset({"spec", "latent_dim", "conditioning"}),
+    "discriminator": frozenset({"spec", "conditioning"}),
+    "method": frozenset({"kit"}),
+}
+
+
+def _jsonable(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def builder_options(builder: Any, kind: str) -> tuple[dict[str, Any], bool]:
+    """A builder's keyword options with their defaults (``inspect.Parameter.empty`` when
+    required), and whether it also takes arbitrary ``**options``."""
+    skip = CORE_ARGUMENTS.get(kind, frozenset())
+    params = inspect.signature(builder).parameters.values()
+    options = {p.name: p.default for p in params
+               if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in skip}
+    return options, any(p.kind is p.VAR_KEYWORD for p in params)
+
+
+def resolve_part(registry: Registry, kind: str, choice: PartChoice, spec: DataSpec) -> PartChoice:
+    """``choice`` with every option filled in: the builder's defaults, then its defaults for
+    this data (``defaults_for(spec)``), then the recipe's and user's options."""
+    builder = registry.get(kind, choice.name).load()
+    declared, open_ended = builder_options(builder, kind)
+    unknown = sorted(set(choice.options) - set(declared))
+    if unknown and not open_ended:
+        takes = ", ".join(sorted(declared)) or "no options"
+        raise IncompatibleError(
+            f"The {kind} {choice.name!r} has no option {', '.join(map(repr, unknown))}; it "
+            f"takes: {takes}. Check 'ganzoo info {choice.name}'."
+        )
+    options = {k: v for k, v in declared.items()
+               if v is not inspect.Parameter.empty and _jsonable(v)}
+    defaults_for = getattr(builder, "defaults_for", None)
+    if callable(defaults_for):
+        options.update(defaults_for(spec))
+    options.update(choice.options)
+    return PartChoice(choice.name, options)
+
+
+def _pick(
+    registry: Registry, kind: str, user_name: str | None, default: PartChoice | None,
+    recipe: Recipe, spec: DataSpec, dataset: str, options: dict[str, Any] | None = None,
+) -> PartChoice:
+    """The user's part if named (keeping the recipe's options for the same part), else the
+    default; the user's ``options`` are laid over either."""
+    if user_name is not None:
+        registry.get(kind, user_name)  # unknown names fail here, with suggestions
+        if default is None or default.name != user_name:
+            default = PartChoice(user_name)
+    elif default is None:
+        kinds = ", ".join(sorted(recipe.generator)) or "none"
+        raise IncompatibleError(
+            f"Model {recipe.name!r} has no default {kind} for {spec.kind} data "
+            f"(dataset {dataset!r}); it trains on: {kinds}. Pick another dataset, or name an "
+            f"architecture with --{kind} (see 'ganzoo list {kind}')."
+        )
+    if options:
+        return PartChoice(default.name, {**default.options, **options})
+    return default
+
+
+def _user_regularizer(text: str, recipe: Recipe) -> PartChoice:
+    """A ``--reg NAME[:key=value]``; the recipe's own options stay under the user's."""
+    choice = parse_part(text)
+    for default in recipe.regularizer_choices:
+        if default.name == choice.name:
+            return PartChoice(choice.name, {**default.options, **choice.options})
+    return choice
+
+
+def resolve_plan(config: TrainConfig, registry: Registry) -> Plan:
+    """The recipe's preset for this kind of data, the user's overrides, every option filled."""
+    from ganzoo.training.conditioning import make_conditioning
+
+    dataset: DatasetInfo = registry.get("dataset", config.dataset).load()
+    spec = dataset.spec_for(config.image_size)
+    recipe: Recipe = registry.get("model", config.model).load().for_data(spec.kind)
+
+    generator = _pick(registry, "generator", config.generator,
+                      recipe.generator_for(spec.kind), recipe, spec, dataset.name,
+                      config.generator_options)
+    discriminator = _pick(registry, "discriminator", config.discriminator,
+                          recipe.discriminator_for(spec.kind), recipe, spec, dataset.name,
+                          config.discriminator_options)
+    loss = _pick(registry, "loss", config.loss, recipe.loss_choice, recipe, spec, dataset.name)
+    if config.regularizers is None:
+        regularizers = recipe.regularizer_choices
+    else:
+        regularizers = tuple(_user_regularizer(text, recipe) for text in config.regularizers)
+
+    g_opt, d_opt = recipe.g_optimizer, recipe.d_optimizer
+    if config.lr_g is not None:
+        g_opt = replace(g_opt, lr=config.lr_g)
+    if config.lr_d is not None:
+        d_opt = replace(d_opt, lr=config.lr_d)
+    latent_dim = config.latent_dim or recipe.latent_dim.get(spec.kind, 100)
+    make_conditioning(recipe.conditioning, spec, latent_dim, dataset.name)  # refuse early
+
+    def part(kind: str, choice: PartChoice) -> PartChoice:
+        return resolve_part(registry, kind, choice, spec)
+
+    plan = Plan(
+        model=recipe.name,
+        paper=recipe.paper,
+        dataset=dataset.name,
+        spec=spec,
+        image_size=config.image_size,
+        conditioning=recipe.conditioning,
+        method=part("method", recipe.method_choice),
+        generator=part("generator", generator),
+        discriminator=part("discriminator", discriminator),
+        loss=part("loss", loss),
+        regularizers=tuple(part("regularizer", r) for r in regularizers),
+        extra_terms=tuple(part("regularizer", r) for r in recipe.extra_term_choices),
+        g_optimizer=g_opt,
+        d_optimizer=d_opt,
+        n_critic=config.n_critic or recipe.n_critic,
+        batch_size=config.batch_size or recipe.batch_size.get(spec.kind, 64),
+        latent_dim=latent_dim,
+        ema_decay=recipe.ema_decay,
+        seed=config.seed,
+        channels_last=config.channels_last and spec.is_image,
+    )
+    # what is built now must be what the saved record rebuilds: round-trip it through JSON
+    return Plan.from_dict(json.loads(json.dumps(plan.to_dict())))

@@ -1,0 +1,92 @@
+"""The adversarial step, the hot path of most runs: what a hand-written loop does, no more.
+
+Per step: ``n_critic`` discriminator updates, each on a fresh real batch, with the
+regularizers' terms and post-step actions; then one generator update on the last real
+batch, with D's parameters frozen so that no weight gradients are computed for D.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import torch
+from torch import Tensor, nn
+
+from ganzoo.method import Batch, Method
+from ganzoo.parts import Regularizer
+
+
+def _overrides(reg: Regularizer, method: str) -> bool:
+    return getattr(type(reg), method) is not getattr(Regularizer, method)
+
+
+class Adversarial(Method):
+    """One generator and one discriminator, trained against each other."""
+
+    def __init__(self, kit: Any):
+        self.generator = kit.generator()
+        self.discriminator = kit.discriminator()
+        self.loss = kit.loss
+        self.g_opt = kit.g_optimizer(self.generator.parameters())
+        self.d_opt = kit.d_optimizer(self.discriminator.parameters())
+        self.n_critic = self.batches_per_step = kit.plan.n_critic
+        self.batch_size = kit.plan.batch_size
+        self.device = kit.device
+        self.split = kit.conditioning.split
+        self.latents = kit.conditioning.latents
+        regs = kit.regularizers
+        self.d_terms = [(n, r.d_term) for n, r in regs if _overrides(r, "d_term")]
+        self.g_terms = [(n, r.g_term) for n, r in regs if _overrides(r, "g_term")]
+        # a name used on both sides is logged as NAME and NAME_g
+        d_names = {n for n, _ in self.d_terms}
+        self.g_terms = [(f"{n}_g" if n in d_names else n, fn) for n, fn in self.g_terms]
+        self.after_d: list[Callable[[nn.Module], None]] = [
+            r.after_d_step for _, r in regs if _overrides(r, "after_d_step")]
+        self.needs_real = self.loss.needs_real_scores_for_g
+        self.d_params = [p for p in self.discriminator.parameters() if p.requires_grad]
+
+    def networks(self) -> dict[str, nn.Module]:
+        return {"generator": self.generator, "discriminator": self.discriminator}
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"generator": self.g_opt, "discriminator": self.d_opt}
+
+    def step(self, next_batch: Callable[[], Batch]) -> dict[str, Tensor]:
+        G, D, loss = self.generator, self.discriminator, self.loss
+        values: dict[str, Tensor] = {}
+        for _ in range(self.n_critic):
+            real, cond = self.split(next_batch())
+            with torch.no_grad():
+                fake = G(self.latents(self.batch_size, self.device), cond)
+            d_loss = loss.d_loss(D(real, cond), D(fake, cond))
+            values["d_loss"] = d_loss
+            d_total = _plus_terms(d_loss, self.d_terms, values, D, real, fake, cond)
+            self.d_opt.zero_grad(set_to_none=True)
+            d_total.backward()
+            self.d_opt.step()
+            for act in self.after_d:
+                act(D)
+
+        for p in self.d_params:  # G's update needs gradients through D, not D's own
+            p.requires_grad_(False)
+        fake = G(self.latents(self.batch_size, self.device), cond)
+        g_loss = loss.g_loss(D(fake, cond), D(real, cond) if self.needs_real else None)
+        values["g_loss"] = g_loss
+        g_total = _plus_terms(g_loss, self.g_terms, values, fake, real, cond)
+        self.g_opt.zero_grad(set_to_none=True)
+        g_total.backward()
+        self.g_opt.step()
+        for p in self.d_params:
+            p.requires_grad_(True)
+        return values
+
+
+def _plus_terms(total: Tensor, terms: list[Any], values: dict[str, Tensor], *args: Any) -> Tensor:
+    """``total`` plus each regularizer term (``terms`` holds ``(name, term_fn)``); each term
+    is kept in ``values`` under its name for logging."""
+    for name, term_fn in terms:
+        term = term_fn(*args)
+        if term is not None:
+            values[name] = term
+            total = total + term
+    return total
