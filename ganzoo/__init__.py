@@ -2,9 +2,13 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+#: The name ganzoo is installed under (``pip install torch-ganzoo``); the PyPI name
+#: ``ganzoo`` belongs to an unrelated project.  Import package and command stay ``ganzoo``.
+DISTRIBUTION = "torch-ganzoo"
+
 try:
-    __version__ = version("ganzoo")
+    __version__ = version(DISTRIBUTION)
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
-__all__ = ["__version__"]
+__all__ = ["DISTRIBUTION", "__version__"]

@@ -25,6 +25,15 @@ class DuplicateNameError(GanzooError):
     """Two plugins tried to register the same name for the same kind."""
 
 
+class RegistrationError(GanzooError):
+    """A plugin registered something ganzoo cannot use: an unknown kind, a malformed name
+    or lazy target, or an object of the wrong type."""
+
+
+class EntryLoadError(GanzooError):
+    """A registered lazy ``"module:attr"`` target that fails to import."""
+
+
 class IncompatibleError(GanzooError):
     """A part, recipe and dataset combination that cannot work, refused before training."""
 

@@ -8,10 +8,11 @@ import sys
 
 import pytest
 
-from ganzoo import __version__
+from ganzoo import DISTRIBUTION, __version__
 from ganzoo.cli.listing import describe_entry
 from ganzoo.cli.main import COMMANDS
 from ganzoo.hookspecs import hookimpl
+from ganzoo.metrics.base import Metric
 from ganzoo.plugins import load_plugins
 
 
@@ -47,7 +48,7 @@ def test_list_json_rows(run_cli) -> None:
     rows = list_json(run_cli)
     gan = next(r for r in rows if r["name"] == "gan")
     assert gan == {"kind": "model", "name": "gan", "plugin": "gan",
-                   "distribution": "ganzoo", "summary": gan["summary"]}
+                   "distribution": DISTRIBUTION, "summary": gan["summary"]}
     assert gan["summary"]
 
 
@@ -87,13 +88,13 @@ def test_info_model_shows_its_recipe(run_cli) -> None:
     result = run_cli("info", "gan")
     assert result.code == 0
     for text in ("Goodfellow et al. 2014", "non-saturating", "points: mlp",
-                 "adam lr=0.0002", "n critic", "plugin", "ganzoo"):
+                 "adam lr=0.0002", "n critic", "plugin", DISTRIBUTION):
         assert text in result.out
 
 
 def test_info_json_of_a_model(run_cli) -> None:
     (gan,) = json.loads(run_cli("info", "gan", "--json").out)
-    assert (gan["kind"], gan["plugin"], gan["distribution"]) == ("model", "gan", "ganzoo")
+    assert (gan["kind"], gan["plugin"], gan["distribution"]) == ("model", "gan", DISTRIBUTION)
     assert gan["loss"] == "non-saturating" and gan["n_critic"] == 1
     assert gan["generator"] == {"points": "mlp", "image": "mlp"}
     assert gan["version"] == __version__
@@ -117,7 +118,7 @@ def test_info_shared_name_shows_every_kind_with_options(run_cli) -> None:
     assert only["kind"] == "discriminator"
 
 
-class _Gap:
+class _Gap(Metric):
     """Distance between means.
 
     Lower is
@@ -148,7 +149,8 @@ def test_describe_a_broken_entry_shows_the_error() -> None:
     plugins = load_plugins(eps=[], extra=[])
     entry = plugins.registry.add("loss", "ghost", "no_such_module_here:Loss", plugin="ghost")
     details = describe_entry(entry, plugins)
-    assert "could not load 'no_such_module_here:Loss': ModuleNotFoundError" in details["error"]
+    assert ("loss 'ghost' of plugin 'ghost' could not be loaded from 'no_such_module_here:Loss': "
+            "ModuleNotFoundError") in details["error"]
 
 
 def test_info_part_table(run_cli) -> None:
@@ -185,7 +187,8 @@ def test_plugins_json_lists_builtins_with_versions(run_cli) -> None:
     plugins = {p["name"]: p for p in json.loads(result.out)}
     for name in ("gan", "losses", "toy"):
         p = plugins[name]
-        assert (p["status"], p["distribution"], p["version"]) == ("loaded", "ganzoo", __version__)
+        assert (p["status"], p["distribution"], p["version"]) == (
+            "loaded", DISTRIBUTION, __version__)
     assert plugins["gan"]["registered"] == {
         "model": ["gan"], "generator": ["mlp"], "discriminator": ["mlp"]}
     assert "ganzoo_register_models" in plugins["gan"]["hooks"]

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import os.path
+import sys
+import types
 
 import pytest
 
-from ganzoo.errors import DuplicateNameError, GanzooError, UnknownNameError
+from ganzoo.data.spec import DataSpec, DatasetInfo
+from ganzoo.errors import (
+    DuplicateNameError,
+    EntryLoadError,
+    GanzooError,
+    RegistrationError,
+    UnknownNameError,
+)
+from ganzoo.recipe import PartChoice, Recipe, parse_part
 from ganzoo.registry import (
     KINDS,
     PluginRegistrar,
     Registry,
     close_kind,
+    is_lazy_target,
     normalize_kind,
     plural,
     resolve,
+    split_name,
 )
 
 
@@ -39,9 +51,12 @@ def test_entry_records_its_plugin_and_distribution(registry: Registry) -> None:
 
 def test_duplicate_is_refused_naming_both_plugins(registry: Registry) -> None:
     with pytest.raises(DuplicateNameError) as info:
-        registry.add("model", "gan", object(), plugin="thirdparty")
+        registry.add("model", "gan", object(), plugin="thirdparty", distribution="ganzoo-3rd")
     message = str(info.value)
-    assert "by plugin 'gan'" in message and "by plugin 'thirdparty'" in message
+    assert "by plugin 'gan' (distribution ganzoo), which keeps it" in message
+    assert "by plugin 'thirdparty' (distribution ganzoo-3rd), which was therefore not loaded" \
+        in message
+    assert "GANZOO_DISABLE_PLUGINS=thirdparty" in message  # how to silence the newcomer
     assert registry.get("model", "gan").plugin == "gan"  # the first keeps its entry
 
 
@@ -117,20 +132,35 @@ def test_lazy_targets_resolve_on_load() -> None:
     assert resolve("os.path:join") is os.path.join
     assert resolve(os.path.join) is os.path.join
     reg = Registry()
-    entry = reg.add("loss", "broken", "no_such_module_anywhere:Loss")  # not imported yet
-    with pytest.raises(ModuleNotFoundError):
+    entry = reg.add("loss", "join", "os.path:join")  # not imported yet
+    assert entry.load() is os.path.join
+
+
+@pytest.mark.parametrize("target, cause", [
+    ("no_such_module_anywhere:Loss", ModuleNotFoundError),
+    ("os.path:no_such_attribute", AttributeError),
+])
+def test_failing_lazy_target_names_its_plugin(target: str, cause: type) -> None:
+    entry = Registry().add("loss", "broken", target, plugin="shaky",
+                           distribution="ganzoo-shaky")
+    with pytest.raises(EntryLoadError) as info:
         entry.load()
+    message = str(info.value)
+    assert isinstance(info.value, GanzooError) and isinstance(info.value.__cause__, cause)
+    for part in ("loss 'broken'", "plugin 'shaky'", "distribution ganzoo-shaky",
+                 repr(target), cause.__name__, "GANZOO_DISABLE_PLUGINS=shaky"):
+        assert part in message
 
 
 def test_registrar_commits_all_or_nothing(registry: Registry) -> None:
     registrar = PluginRegistrar(registry, "thirdparty", "ganzoo-thirdparty")
     registrar.add("loss", "fresh", "x:Fresh")
-    registrar.add("model", "gan", object())  # clashes with plugin 'gan'
+    registrar.add("loss", "minimax", "x:Minimax")  # clashes with plugin 'losses'
     assert ("loss", "fresh") not in registry  # staged only
     with pytest.raises(DuplicateNameError):
         registrar.commit()
     assert ("loss", "fresh") not in registry
-    assert registry.get("model", "gan").plugin == "gan"
+    assert registry.get("loss", "minimax").plugin == "losses"
 
 
 def test_registrar_stamps_plugin_and_distribution(registry: Registry) -> None:
@@ -139,3 +169,124 @@ def test_registrar_stamps_plugin_and_distribution(registry: Registry) -> None:
     (entry,) = registrar.commit()
     assert (entry.plugin, entry.distribution, entry.summary) == (
         "thirdparty", "ganzoo-thirdparty", "new")
+
+
+# ---------------------------------------------------------------- qualified names
+
+
+def test_qualified_names_resolve_through_get(registry: Registry) -> None:
+    assert split_name("dcgan:dcgan") == ("dcgan", "dcgan") and split_name("gan") == (None, "gan")
+    assert registry.get("model", "dcgan:dcgan") is registry.get("model", "dcgan")
+    assert registry.get("loss", "losses:minimax").target == "ganzoo_losses.losses:Minimax"
+    assert ("loss", "losses:minimax") in registry
+    assert ("loss", "gan:minimax") not in registry
+    assert [e.kind for e in registry.find("gan:mlp")] == ["generator", "discriminator"]
+    assert [e.kind for e in registry.find("gan:mlp", "generator")] == ["generator"]
+
+
+def test_qualified_name_of_the_wrong_plugin_names_the_owner(registry: Registry) -> None:
+    with pytest.raises(UnknownNameError) as info:
+        registry.get("model", "wgan:dcgan")
+    assert "plugin 'wgan' registered no model 'dcgan'" in str(info.value)
+    assert "comes from plugin 'dcgan' ('dcgan:dcgan')" in str(info.value)
+    with pytest.raises(UnknownNameError, match="'mlp' comes from plugin\\(s\\) gan"):
+        registry.find("wgan:mlp")
+
+
+def test_qualified_part_choices_on_the_command_line(registry: Registry) -> None:
+    """``--reg PLUGIN:NAME:key=value``: segments with '=' are options, the rest the name."""
+    registry.add("regularizer", "r1", "x:R1", plugin="regs")
+    choice = parse_part("regs:r1:gamma=1")
+    assert choice == PartChoice("regs:r1", {"gamma": 1})
+    assert registry.get("regularizer", choice.name).name == "r1"
+    assert parse_part("r1:gamma=1") == PartChoice("r1", {"gamma": 1})
+    with pytest.raises(GanzooError, match="PLUGIN:NAME"):
+        parse_part("regs:r1:gamma")  # three names
+    # 'r1:gamma' (a forgotten '=1') reads as plugin 'r1'; the registry says what was meant
+    with pytest.raises(UnknownNameError, match="an option is written r1:gamma=VALUE"):
+        registry.get("regularizer", parse_part("r1:gamma").name)
+
+
+# ---------------------------------------------------------------- checked registrations
+
+
+RECIPE = Recipe(name="tiny", summary="", paper="", loss="minimax",
+                generator={"points": "mlp"}, discriminator={"points": "mlp"})
+DATASET = DatasetInfo("dots", DataSpec((2,)), builder="x:build")
+
+
+class NotALoss:
+    pass
+
+
+@pytest.mark.parametrize("kind, name, target, expected", [
+    ("model", "tiny", object(), "expected a ganzoo.recipe.Recipe object"),
+    ("model", "tiny", "my_plugin.recipes:TINY", "expected a ganzoo.recipe.Recipe object"),
+    ("dataset", "dots", RECIPE, "expected a ganzoo.data.spec.DatasetInfo object"),
+    ("loss", "bad", "my_plugin.losses", "is not a 'module:attr' string"),
+    ("loss", "bad", "my plugin:Loss", "is not a 'module:attr' string"),
+    ("loss", "bad", "my_plugin:1Loss", "is not a 'module:attr' string"),
+    ("loss", "bad", "my_plugin..losses:Loss", "is not a 'module:attr' string"),
+    ("loss", "", "x:Y", "a name must be a non-empty string"),
+    ("loss", "my plugin", "x:Y", "a name must be a non-empty string without ':' or whitespace"),
+    ("loss", "a:b", "x:Y", "':' is reserved for qualified names"),
+    ("losses", "bad", "x:Y", "'losses' is not a kind (did you mean 'loss'?)"),
+    ("loss", "bad", NotALoss, "expected a subclass of ganzoo.parts.Loss"),
+])
+def test_registrar_refuses_what_cannot_work(
+    registry: Registry, kind: str, name: str, target: object, expected: str,
+) -> None:
+    import ganzoo.parts  # noqa: F401 - loaded, so loss classes are checked
+
+    registrar = PluginRegistrar(registry, "sloppy", "ganzoo-sloppy")
+    with pytest.raises(RegistrationError) as info:
+        registrar.add(kind, name, target)
+    message = str(info.value)
+    assert f"Plugin 'sloppy' cannot register the {kind} {name!r}" in message
+    assert expected in message and "GANZOO_DISABLE_PLUGINS=sloppy" in message
+    assert registrar.staged == []
+
+
+def test_registrar_accepts_well_formed_entries(registry: Registry) -> None:
+    from ganzoo.parts import Loss
+
+    class Fine(Loss):
+        pass
+
+    registrar = PluginRegistrar(registry, "tidy")
+    registrar.add_model(RECIPE)
+    registrar.add_dataset(DATASET)
+    registrar.add("loss", "fine", Fine)
+    registrar.add("loss", "lazy", "my_plugin.losses:Loss.factory")
+    registrar.add("generator", "g", lambda spec, **options: None)
+    assert [e.name for e in registrar.commit()] == ["tiny", "dots", "fine", "lazy", "g"]
+
+
+@pytest.mark.parametrize("kind, module_name, base_name", [
+    ("regularizer", "ganzoo.parts", "Regularizer"),
+    ("method", "ganzoo.method", "Method"),
+    ("metric", "ganzoo.metrics.base", "Metric"),
+])
+def test_base_classes_are_checked_only_once_imported(
+    monkeypatch: pytest.MonkeyPatch, kind: str, module_name: str, base_name: str,
+) -> None:
+    """Registering must not import torch, so a base whose module is not loaded is not
+    checked (nor imported)."""
+    base = type(base_name, (), {"__module__": module_name})
+    monkeypatch.setitem(sys.modules, module_name, types.SimpleNamespace(**{base_name: base}))
+    with pytest.raises(RegistrationError, match=f"subclass of {module_name}.{base_name}"):
+        PluginRegistrar(Registry(), "p").add(kind, "x", NotALoss)
+    PluginRegistrar(Registry(), "p").add(kind, "y", type("Fine", (base,), {}))
+
+    monkeypatch.delitem(sys.modules, module_name)
+    PluginRegistrar(Registry(), "p").add(kind, "x", NotALoss)
+    assert module_name not in sys.modules
+
+
+@pytest.mark.parametrize("text, lazy", [
+    ("os.path:join", True), ("pkg:Class.factory", True), ("a.b.c:d", True),
+    ("os.path", False), (":join", False), ("os:", False), ("os:path:join", False),
+    ("os-path:join", False),
+])
+def test_lazy_target_format(text: str, lazy: bool) -> None:
+    assert is_lazy_target(text) is lazy

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ganzoo.errors import UnknownNameError
+from ganzoo.errors import EntryLoadError, UnknownNameError
 from ganzoo.plugins import PluginInfo, PluginSet, default_plugins, failed_note
 from ganzoo.registry import Entry, close_kind, is_kind, normalize_kind, plural
 
@@ -207,8 +207,8 @@ def describe_entry(entry: Entry, plugins: PluginSet) -> dict[str, Any]:
         details["target"] = entry.target
     try:
         obj = entry.load()
-    except Exception as exc:  # noqa: BLE001 - a broken entry is shown, not fatal
-        details["error"] = f"could not load {entry.target!r}: {type(exc).__name__}: {exc}"
+    except EntryLoadError as exc:  # a broken entry is shown, not fatal
+        details["error"] = str(exc)
         return details
     if entry.kind == "model":
         details.update(_model_details(obj))
