@@ -83,6 +83,17 @@ def test_example_declares_its_entry_point() -> None:
     assert project["entry-points"]["ganzoo"] == {"example": "ganzoo_example"}
 
 
+def test_plugins_are_told_to_depend_on_torch_ganzoo() -> None:
+    """The PyPI name 'ganzoo' belongs to an unrelated package: plugins depend on
+    torch-ganzoo, and the docs say so where a plugin author or a user looks."""
+    deps = [re.split(r"[\s\[<>=!~;]", d, maxsplit=1)[0] for d in example_project()["dependencies"]]
+    assert "torch-ganzoo" in deps and "ganzoo" not in deps
+    for page in ("README.md", "docs/user-guide.md", "docs/plugin-guide.md"):
+        text = " ".join((ROOT / page).read_text().split())
+        assert "depend on `torch-ganzoo`, never on `ganzoo`" in text, page
+    assert 'dependencies = ["torch-ganzoo"]' in (DOCS / "plugin-guide.md").read_text()
+
+
 def test_example_shows_in_list_and_plugins(example_site: Path, run_ganzoo) -> None:
     listed = run_ganzoo("list", "--json", path=example_site)
     assert listed.code == 0, listed.err
