@@ -31,6 +31,8 @@ from rich.progress import (
 from ganzoo.bench.cells import REAL, TRAINED, Cell, Settings, grid
 from ganzoo.bench.results import FAILED, INTERRUPTED, OK, ResultsStore
 from ganzoo.errors import GanzooError
+from ganzoo.lifecycle import Lifecycle
+from ganzoo.recipe import parse_part
 from ganzoo.registry import Registry
 
 
@@ -45,6 +47,8 @@ class BenchRequest:
     out: Path
     device: str = "cpu"
     references: bool = True
+    #: trackers (``NAME[:key=value]``) for every trained cell; they don't change figures
+    trackers: tuple[str, ...] = ()
     cells: list[Cell] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -69,6 +73,7 @@ class BenchRequest:
             parts.append(f"--device {self.device}")
         if not self.references:
             parts.append("--no-references")
+        parts += [f"--tracker {shlex.quote(t)}" for t in self.trackers]
         return " ".join([*parts, f"--out {shlex.quote(str(self.out))}"])
 
 
@@ -84,6 +89,8 @@ def validate(request: BenchRequest, registry: Registry) -> None:
         registry.get("dataset", dataset)
     for metric in request.settings.metrics or ():
         registry.get("metric", metric)
+    for tracker in request.trackers:
+        registry.get("tracker", parse_part(tracker, "--tracker").name)
     if request.seeds < 1:
         raise GanzooError(f"--seeds must be at least 1 (got {request.seeds}).")
     for flag, value in (("--steps", request.settings.steps),
@@ -129,9 +136,11 @@ class BenchRunner:
         registry: Registry,
         console: Console,
         progress: bool = True,
+        hooks: Any = None,
     ):
         self.request = request
         self.registry = registry
+        self.events = Lifecycle(hooks)
         self.console = console
         self.show_progress = progress
         self.store = ResultsStore.open(request.out, request.settings)
@@ -154,7 +163,9 @@ class BenchRunner:
                 show(index, cell)
                 if self.show_progress:
                     self.console.print(f"[bold]▶ {cell.describe()}[/]")
-                self.store.record(self.run_cell(cell))
+                row = self.run_cell(cell)
+                self.store.record(row)
+                self.events.fire("ganzoo_bench_cell_finished", out=self.request.out, row=row)
         return self.store.rows
 
     def run_cell(self, cell: Cell) -> dict[str, Any]:
@@ -174,6 +185,7 @@ class BenchRunner:
         except KeyboardInterrupt:
             row.update(status=INTERRUPTED, error="interrupted by the user")
             self.store.record(self._finish(row, started))
+            self.events.fire("ganzoo_bench_cell_finished", out=self.request.out, row=row)
             raise
         except Exception as exc:  # noqa: BLE001 - one failing cell must not stop the bench
             row.update(status=FAILED, error=f"{type(exc).__name__}: {exc}")
@@ -238,11 +250,13 @@ class BenchRunner:
             device=self.request.device,
             out=run_dir,
             resume=checkpoint.exists(),
+            trackers=self.request.trackers if cell.kind == TRAINED else (),
         )
         # a resumed cell adds this call's time to what its earlier attempt recorded
         earlier = (self.store.row(cell) or {}) if config.resume else {}
         plan, options = prepare_run(config, self.registry)
-        result = train(plan, options, registry=self.registry, console=self.console,
+        result = train(plan, options, registry=self.registry, hooks=self.events.manager,
+                       console=self.console,
                        progress=self.show_progress and cell.kind == TRAINED, config=config)
         row["budget"] = {
             "steps": config.steps,
@@ -319,20 +333,28 @@ def run_bench(
     registry: Registry | None = None,
     console: Console | None = None,
     progress: bool = True,
+    hooks: Any = None,
 ) -> list[dict[str, Any]]:
-    """Run the bench, write its reports under ``request.out`` and return every row."""
+    """Run the bench, write its reports under ``request.out`` and return every row.
+
+    Lifecycle hooks fire through ``hooks`` (default: the installed plugins' manager).
+    """
     from ganzoo.bench.report import write_reports
     from ganzoo.bench.table import print_tables
-    from ganzoo.plugins import get_registry
+    from ganzoo.plugins import default_plugins
 
-    registry = registry or get_registry()
+    if registry is None or hooks is None:
+        plugins = default_plugins()
+        registry = registry or plugins.registry
+        hooks = hooks or plugins.manager
     console = console or Console()
     validate(request, registry)
-    runner = BenchRunner(request, registry, console, progress)
+    runner = BenchRunner(request, registry, console, progress, hooks)
     try:
         rows = runner.run()
     finally:
         write_reports(request.out, runner.store.rows, request, registry)
+        runner.events.fire("ganzoo_bench_finished", out=request.out, rows=runner.store.rows)
     kinds = [registry.get("dataset", r["dataset"]).load().spec.kind for r in rows]
     print_tables(console, rows,
                  caption=f"mean ± std over seeds · {request.settings.describe(kinds)}")

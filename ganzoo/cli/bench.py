@@ -44,12 +44,15 @@ def _names(text: str) -> list[str]:
               show_default=True, help="Output folder; re-running with it resumes.")
 @click.option("--no-references", is_flag=True,
               help="Skip the real-data and untrained-generator reference rows.")
+@click.option("--tracker", "trackers", multiple=True, metavar="NAME[:KEY=VALUE]",
+              help="Also log every trained cell to this tracker (repeatable), e.g. "
+                   "tensorboard; each cell's metrics.jsonl is always written.")
 @click.option("--quiet", is_flag=True, help="No progress bars, just the tables.")
 def bench_command(
     models: str, datasets: str, steps: int | None, seeds: int, batch_size: int | None,
     g_opt: tuple[str, ...], d_opt: tuple[str, ...], metrics: str | None,
     num_samples: int | None, device: str, out: Path,
-    no_references: bool, quiet: bool,
+    no_references: bool, trackers: tuple[str, ...], quiet: bool,
 ) -> None:
     """Train every model on every dataset under one budget, evaluate and compare them.
 
@@ -86,6 +89,7 @@ def bench_command(
         out=out,
         device=device,
         references=not no_references,
+        trackers=trackers,
     )
     # Piped output (logs, CI) is not squeezed into rich's 80-column fallback: the comparison
     # table has a dozen columns.
