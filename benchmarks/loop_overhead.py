@@ -31,10 +31,11 @@ from typing import Any, Callable
 import torch
 from rich.console import Console
 
-from ganzoo.plugins import get_registry
-from ganzoo.training.build import build_parts, plan_run
-from ganzoo.training.config import TrainConfig
 from ganzoo.api import train
+from ganzoo.plugins import get_registry
+from ganzoo.training.build import PartsKit
+from ganzoo.training.config import TrainConfig
+from ganzoo.training.resolve import resolve_plan
 
 LOG_EVERY = 10
 CLOCKS: dict[str, Callable[[], float]] = {"wall": time.perf_counter, "cpu": time.process_time}
@@ -82,15 +83,13 @@ def run_ganzoo(config: TrainConfig, steps: int, progress: bool) -> None:
 def run_plain(config: TrainConfig, steps: int) -> None:
     """The loop one would write by hand for these parts (what the ganzoo loop must match)."""
     registry = get_registry()
-    plan = plan_run(config, registry)
+    plan = resolve_plan(config, registry)
     torch.manual_seed(config.seed)
-    parts = build_parts(plan, registry)
-    G, D, loss = parts.generator, parts.discriminator, parts.loss
-    g_opt, d_opt = parts.g_optimizer, parts.d_optimizer
-    data = plan.dataset.build(split="train").tensors[0]
-    if plan.spec.is_image:
-        G.to(memory_format=torch.channels_last)
-        D.to(memory_format=torch.channels_last)
+    kit = PartsKit(plan, registry)  # the same parts (and memory format) the method builds
+    G, D, loss = kit.generator(), kit.discriminator(), kit.loss
+    g_opt, d_opt = kit.g_optimizer(G.parameters()), kit.d_optimizer(D.parameters())
+    data = registry.get("dataset", plan.dataset).load().build(split="train").tensors[0]
+    if plan.channels_last:
         data = data.contiguous(memory_format=torch.channels_last)
     ema = [p.detach().clone() for p in G.parameters()]
     params = [p.detach() for p in G.parameters()]
@@ -116,7 +115,7 @@ def run_plain(config: TrainConfig, steps: int) -> None:
         g_loss.backward()
         g_opt.step()
         D.requires_grad_(True)
-        torch._foreach_lerp_(ema, params, 1 - plan.recipe.ema_decay)
+        torch._foreach_lerp_(ema, params, 1 - plan.ema_decay)
         if step % LOG_EVERY == 0:
             losses.append((d_loss.item(), g_loss.item()))
 

@@ -197,16 +197,18 @@ class Recipe:
             "latent_dim": dict(self.latent_dim),
             "batch_size": dict(self.batch_size),
             "ema_decay": self.ema_decay,
-            "presets": {kind: {k: _describe(v) for k, v in preset.items()}
+            "presets": {kind: "; ".join(f"{k} {_describe(v)}" for k, v in preset.items())
                         for kind, preset in self.presets.items()},
             "notes": self.notes,
         }
 
 
-def _describe(value: Any) -> Any:
+def _describe(value: Any) -> str:
     """A preset value as ``ganzoo info`` shows it."""
     if isinstance(value, (PartChoice, OptimizerSpec)):
         return value.describe()
     if isinstance(value, (tuple, list)):
-        return [_describe(v) for v in value]
-    return value
+        return ", ".join(_describe(v) for v in value) or "none"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {_describe(v)}" for k, v in value.items())
+    return str(value)

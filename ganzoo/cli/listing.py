@@ -18,12 +18,8 @@ from rich.table import Table
 from ganzoo.errors import EntryLoadError, UnknownNameError
 from ganzoo.plugins import PluginInfo, PluginSet, default_plugins, failed_note
 from ganzoo.registry import Entry, close_kind, is_kind, normalize_kind, plural
+from ganzoo.training.resolve import CORE_ARGUMENTS
 
-#: Builder arguments fixed by the part contracts, so not user options.
-_CONTRACT_ARGS: dict[str, frozenset[str]] = {
-    "generator": frozenset({"spec", "latent_dim", "conditioning"}),
-    "discriminator": frozenset({"spec", "conditioning"}),
-}
 _GLOB_CHARS = frozenset("*?[")
 _STATUS_STYLE = {"loaded": "green", "failed": "bold red", "disabled": "yellow"}
 
@@ -142,7 +138,7 @@ def _signature_options(builder: Any, kind: str) -> list[str]:
         params = inspect.signature(builder).parameters.values()
     except (TypeError, ValueError):  # builtins and the like
         return []
-    skip = _CONTRACT_ARGS.get(kind, frozenset())
+    skip = CORE_ARGUMENTS.get(kind, frozenset())
     options = []
     for p in params:
         if p.name in skip or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):

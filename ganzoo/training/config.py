@@ -77,8 +77,11 @@ class TrainConfig:
 
     @property
     def run_dir(self) -> Path:
-        """``--out``, else ``runs/MODEL-DATASET``."""
-        return Path(self.out) if self.out is not None else Path("runs") / f"{self.model}-{self.dataset}"
+        """``--out``, else ``runs/MODEL-DATASET`` (plain names, also when qualified)."""
+        if self.out is not None:
+            return Path(self.out)
+        model, dataset = (name.rpartition(":")[2] for name in (self.model, self.dataset))
+        return Path("runs") / f"{model}-{dataset}"
 
     def run_options(self) -> "RunOptions":
         return RunOptions(

@@ -51,7 +51,8 @@ def builder_options(builder: Any, kind: str) -> tuple[dict[str, Any], bool]:
 def resolve_part(registry: Registry, kind: str, choice: PartChoice, spec: DataSpec) -> PartChoice:
     """``choice`` with every option filled in: the builder's defaults, then its defaults for
     this data (``defaults_for(spec)``), then the recipe's and user's options."""
-    builder = registry.get(kind, choice.name).load()
+    entry = registry.get(kind, choice.name)  # a qualified PLUGIN:NAME is recorded as NAME
+    builder = entry.load()
     declared, open_ended = builder_options(builder, kind)
     unknown = sorted(set(choice.options) - set(declared))
     if unknown and not open_ended:
@@ -66,7 +67,7 @@ def resolve_part(registry: Registry, kind: str, choice: PartChoice, spec: DataSp
     if callable(defaults_for):
         options.update(defaults_for(spec))
     options.update(choice.options)
-    return PartChoice(choice.name, options)
+    return PartChoice(entry.name, options)
 
 
 def _pick(
@@ -76,7 +77,7 @@ def _pick(
     """The user's part if named (keeping the recipe's options for the same part), else the
     default; the user's ``options`` are laid over either."""
     if user_name is not None:
-        registry.get(kind, user_name)  # unknown names fail here, with suggestions
+        user_name = registry.get(kind, user_name).name  # unknown names fail with suggestions
         if default is None or default.name != user_name:
             default = PartChoice(user_name)
     elif default is None:
@@ -91,9 +92,10 @@ def _pick(
     return default
 
 
-def _user_regularizer(text: str, recipe: Recipe) -> PartChoice:
+def _user_regularizer(text: str, recipe: Recipe, registry: Registry) -> PartChoice:
     """A ``--reg NAME[:key=value]``; the recipe's own options stay under the user's."""
     choice = parse_part(text)
+    choice = PartChoice(registry.get("regularizer", choice.name).name, choice.options)
     for default in recipe.regularizer_choices:
         if default.name == choice.name:
             return PartChoice(choice.name, {**default.options, **choice.options})
@@ -118,7 +120,8 @@ def resolve_plan(config: TrainConfig, registry: Registry) -> Plan:
     if config.regularizers is None:
         regularizers = recipe.regularizer_choices
     else:
-        regularizers = tuple(_user_regularizer(text, recipe) for text in config.regularizers)
+        regularizers = tuple(_user_regularizer(text, recipe, registry)
+                             for text in config.regularizers)
 
     g_opt, d_opt = recipe.g_optimizer, recipe.d_optimizer
     if config.lr_g is not None:
