@@ -39,6 +39,10 @@ _EXPORTS: dict[str, str] = {
     "IncompatibleError": "ganzoo.errors",
     "UnknownNameError": "ganzoo.errors",
     "DatasetUnavailableError": "ganzoo.errors",
+    # loading plugins (a plugin's own tests)
+    "load_plugins": "ganzoo.plugins",
+    "PluginSet": "ganzoo.plugins",
+    "PluginInfo": "ganzoo.plugins",
     # parts (these import torch)
     "Loss": "ganzoo.parts",
     "Regularizer": "ganzoo.parts",
@@ -50,14 +54,20 @@ _EXPORTS: dict[str, str] = {
     "Measurement": "ganzoo.metrics.base",
     "MetricNotApplicableError": "ganzoo.metrics.base",
     "RunInfo": "ganzoo.lifecycle",
-    # building blocks shared by ganzoo's own parts
+    # building blocks for networks
     "init_normal_": "ganzoo.nn.init",
     "check_norm": "ganzoo.nn.norm",
     "norm2d": "ganzoo.nn.norm",
     "doubling_widths": "ganzoo.nn.widths",
+    # building blocks for datasets: where files live, the missing-files error, [-1, 1] tensors
+    "data_root": "ganzoo.data.images",
+    "unavailable": "ganzoo.data.images",
     "check_split": "ganzoo.data.images",
-    "resize": "ganzoo.data.images",
     "to_unit_range": "ganzoo.data.images",
+    "resize": "ganzoo.data.images",
+    "square": "ganzoo.data.images",
+    "read_rgb": "ganzoo.data.images",
+    "LazyImages": "ganzoo.data.images",
     # runs
     "Plan": "ganzoo.plan",
     "TrainConfig": "ganzoo.training.config",
@@ -84,7 +94,8 @@ def __dir__() -> list[str]:
 
 
 def train(model: str | TrainConfig, dataset: str | None = None, *, progress: bool = False,
-          registry: Registry | None = None, hooks: Any = None, **settings: Any) -> RunResult:
+          console: Any = None, registry: Registry | None = None, hooks: Any = None,
+          **settings: Any) -> RunResult:
     """Train ``model`` on ``dataset`` (or as a :class:`TrainConfig` says), like
     ``ganzoo train``: the plan is resolved once (or read back with ``resume=True``) and
     saved in the run folder.  ``settings`` are TrainConfig fields (``steps``, ``out``,
@@ -96,6 +107,8 @@ def train(model: str | TrainConfig, dataset: str | None = None, *, progress: boo
     from ganzoo.training.run import prepare_run
 
     if isinstance(model, TrainConfig):
+        if dataset is not None or settings:
+            raise TypeError("train(config) takes no dataset or settings: set them in config")
         config = model
     else:
         if dataset is None:
@@ -104,7 +117,7 @@ def train(model: str | TrainConfig, dataset: str | None = None, *, progress: boo
     registry = registry or default_plugins().registry
     plan, options = prepare_run(config, registry)
     return train_plan(plan, options, registry=registry, hooks=hooks, progress=progress,
-                      config=config)
+                      console=console, config=config)
 
 
 def load_run(run_dir: str | Path, *, device: str = "cpu") -> LoadedRun:
