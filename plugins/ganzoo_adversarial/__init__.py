@@ -4,7 +4,7 @@ The training step of GAN, DCGAN, LSGAN, WGAN, WGAN-GP, the conditional GAN and p
 differ in their parts (loss, regularizers, networks, conditioning), not in their step.
 """
 
-from ganzoo.hookspecs import hookimpl
+from ganzoo.api import hookimpl
 
 
 @hookimpl

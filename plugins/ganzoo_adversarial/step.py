@@ -12,8 +12,7 @@ from typing import Any, Callable
 import torch
 from torch import Tensor, nn
 
-from ganzoo.method import Batch, Method
-from ganzoo.parts import Regularizer
+from ganzoo.api import Batch, Method, Regularizer
 
 
 def _overrides(reg: Regularizer, method: str) -> bool:

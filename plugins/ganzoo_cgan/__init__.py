@@ -1,7 +1,6 @@
 """Conditional GAN (Mirza & Osindero 2014): both networks see the class label."""
 
-from ganzoo.hookspecs import hookimpl
-from ganzoo.recipe import OptimizerSpec, Recipe
+from ganzoo.api import OptimizerSpec, Recipe, hookimpl
 
 CGAN = Recipe(
     name="cgan",

@@ -1,7 +1,6 @@
 """DCGAN (Radford et al. 2016): the recipe and the convolutional parts other recipes reuse."""
 
-from ganzoo.hookspecs import hookimpl
-from ganzoo.recipe import OptimizerSpec, Recipe
+from ganzoo.api import OptimizerSpec, Recipe, hookimpl
 
 DCGAN = Recipe(
     name="dcgan",

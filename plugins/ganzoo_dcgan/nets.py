@@ -16,11 +16,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganzoo.data.spec import DataSpec
-from ganzoo.errors import IncompatibleError
-from ganzoo.nn.init import init_normal_
-from ganzoo.nn.norm import check_norm, norm2d
-from ganzoo.nn.widths import doubling_widths
+from ganzoo.api import (
+    DataSpec,
+    IncompatibleError,
+    check_norm,
+    doubling_widths,
+    init_normal_,
+    norm2d,
+)
 
 START_SIZES = (4, 7)
 D_NORMS = ("batch", "layer", "none")

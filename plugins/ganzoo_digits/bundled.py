@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import TensorDataset
 
-from ganzoo.data.images import check_split, resize, to_unit_range
+from ganzoo.api import check_split, resize, to_unit_range
 
 SPLIT_SEED = 0
 MNIST_TEST_PER_CLASS = 100  # 1,000 of 5,000 (20 %)

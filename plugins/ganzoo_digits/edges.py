@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import TensorDataset
 
-from ganzoo.data.images import resize
+from ganzoo.api import resize
 from ganzoo_digits.bundled import mnist_5k_arrays, split_indices
 
 

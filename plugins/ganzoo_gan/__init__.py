@@ -1,7 +1,6 @@
 """The original GAN (Goodfellow et al. 2014) and the MLP parts every recipe uses on points."""
 
-from ganzoo.hookspecs import hookimpl
-from ganzoo.recipe import OptimizerSpec, Recipe
+from ganzoo.api import OptimizerSpec, Recipe, hookimpl
 
 GAN = Recipe(
     name="gan",

@@ -13,8 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganzoo.data.spec import DataSpec
-from ganzoo.errors import IncompatibleError
+from ganzoo.api import DataSpec, IncompatibleError
 
 
 def _class_count(spec: DataSpec, conditioning: str) -> int:

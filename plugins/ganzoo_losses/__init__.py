@@ -1,6 +1,6 @@
 """ganzoo's adversarial losses, registered by name for any recipe to use."""
 
-from ganzoo.hookspecs import hookimpl
+from ganzoo.api import hookimpl
 
 _LOSSES = {
     "minimax": ("Minimax", "Goodfellow et al. 2014: D maximizes log D(x) + log(1 - D(G(z))); G minimizes log(1 - D(G(z)))"),

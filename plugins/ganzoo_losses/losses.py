@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor
 
-from ganzoo.parts import Loss
+from ganzoo.api import Loss
 
 
 class Minimax(Loss):

@@ -1,7 +1,6 @@
 """LSGAN (Mao et al. 2017): the least-squares loss on DCGAN-style parts."""
 
-from ganzoo.hookspecs import hookimpl
-from ganzoo.recipe import OptimizerSpec, Recipe
+from ganzoo.api import OptimizerSpec, Recipe, hookimpl
 
 LSGAN = Recipe(
     name="lsgan",

@@ -4,7 +4,7 @@ Each entry points to a :class:`ganzoo.metrics.base.Metric` subclass as a ``"modu
 string, so listing metrics imports neither torch nor torch-fidelity.
 """
 
-from ganzoo.hookspecs import hookimpl
+from ganzoo.api import hookimpl
 
 METRICS = (
     ("fid", "ganzoo.metrics.fidelity:FID",

@@ -1,7 +1,6 @@
 """pix2pix (Isola et al. 2017): the recipe, its U-Net generator and PatchGAN discriminator."""
 
-from ganzoo.hookspecs import hookimpl
-from ganzoo.recipe import OptimizerSpec, Recipe
+from ganzoo.api import OptimizerSpec, Recipe, hookimpl
 
 PIX2PIX = Recipe(
     name="pix2pix",

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ganzoo.data.spec import DataSpec
-from ganzoo.errors import IncompatibleError
+from ganzoo.api import DataSpec, IncompatibleError
 
 
 def image_to_image_shapes(spec: DataSpec, conditioning: str, part: str) -> tuple[int, int]:

@@ -16,10 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganzoo.data.spec import DataSpec
-from ganzoo.nn.init import init_normal_
-from ganzoo.nn.norm import check_norm, norm2d
-from ganzoo.nn.widths import doubling_widths
+from ganzoo.api import DataSpec, check_norm, doubling_widths, init_normal_, norm2d
 
 from ganzoo_pix2pix.paired import image_to_image_shapes
 

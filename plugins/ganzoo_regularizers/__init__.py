@@ -1,6 +1,6 @@
 """ganzoo's regularizers: gradient penalties, Lipschitz constraints and pix2pix's L1 term."""
 
-from ganzoo.hookspecs import hookimpl
+from ganzoo.api import hookimpl
 
 _REGULARIZERS = {
     "gradient-penalty": (

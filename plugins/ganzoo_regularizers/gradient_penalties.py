@@ -11,8 +11,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, autograd, nn
 
-from ganzoo.errors import IncompatibleError
-from ganzoo.parts import Regularizer
+from ganzoo.api import IncompatibleError, Regularizer
 
 
 def _input_gradients(discriminator: nn.Module, x: Tensor, cond: object) -> Tensor:

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from ganzoo.parts import Regularizer
+from ganzoo.api import Regularizer
 
 
 class WeightClipping(Regularizer):

@@ -5,8 +5,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganzoo.errors import IncompatibleError
-from ganzoo.parts import Regularizer
+from ganzoo.api import IncompatibleError, Regularizer
 
 
 class L1(Regularizer):

@@ -4,8 +4,7 @@ Files live under ``--data-root`` (default ``$GANZOO_DATA`` or ``~/.cache/ganzoo/
 torchvision's own layout; without them a build fails with an error naming the files.
 """
 
-from ganzoo.data.spec import DatasetInfo, DataSpec
-from ganzoo.hookspecs import hookimpl
+from ganzoo.api import DataSpec, DatasetInfo, hookimpl
 
 DIGIT_SPEC = DataSpec(shape=(1, 28, 28), num_classes=10)
 

@@ -19,8 +19,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from ganzoo.data.images import LazyImages, check_split, read_rgb, square
-from ganzoo.errors import DatasetUnavailableError
+from ganzoo.api import DatasetUnavailableError, LazyImages, check_split, read_rgb, square
 
 IMAGE_SIZE = 64
 PAIRED_SIZE = 256

@@ -20,7 +20,7 @@ from torch import Tensor
 from torch.utils.data import TensorDataset
 from torchvision import datasets
 
-from ganzoo.data.images import check_split, data_root, resize, to_unit_range, unavailable
+from ganzoo.api import check_split, data_root, resize, to_unit_range, unavailable
 from ganzoo_torchvision.folders import FolderImages
 
 CELEBA_SIZE = 64

@@ -1,7 +1,6 @@
 """2-D mixtures of Gaussians, the standard mode-collapse testbeds (VEEGAN, PacGAN)."""
 
-from ganzoo.data.spec import DatasetInfo, DataSpec
-from ganzoo.hookspecs import hookimpl
+from ganzoo.api import DataSpec, DatasetInfo, hookimpl
 
 
 @hookimpl

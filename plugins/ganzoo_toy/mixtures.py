@@ -12,6 +12,8 @@ import math
 import torch
 from torch.utils.data import TensorDataset
 
+from ganzoo.api import GanzooError
+
 SAMPLES = {"train": 50_000, "test": 10_000}
 SEEDS = {"train": 0, "test": 1}
 
@@ -30,8 +32,6 @@ class MixtureDataset(TensorDataset):
 
 def _check_split(split: str) -> None:
     if split not in SAMPLES:
-        from ganzoo.errors import GanzooError
-
         raise GanzooError(f"Unknown split {split!r}; toy datasets have 'train' and 'test'.")
 
 

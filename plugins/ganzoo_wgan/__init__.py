@@ -1,7 +1,6 @@
 """WGAN (Arjovsky et al. 2017) and WGAN-GP (Gulrajani et al. 2017): Wasserstein critics."""
 
-from ganzoo.hookspecs import hookimpl
-from ganzoo.recipe import OptimizerSpec, PartChoice, Recipe
+from ganzoo.api import OptimizerSpec, PartChoice, Recipe, hookimpl
 
 WGAN = Recipe(
     name="wgan",

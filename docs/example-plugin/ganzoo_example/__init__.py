@@ -5,8 +5,7 @@ and registers the loss lazily as a ``"module:attr"`` string.  The recipe reuses 
 ``mlp`` and ``dcgan`` parts by name; it does not copy them.
 """
 
-from ganzoo.hookspecs import hookimpl
-from ganzoo.recipe import OptimizerSpec, Recipe
+from ganzoo.api import OptimizerSpec, Recipe, hookimpl
 
 RSGAN = Recipe(
     name="rsgan",
