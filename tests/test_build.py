@@ -1,24 +1,24 @@
-"""Planning a run: the user's part choices and options laid over a recipe's."""
+"""Resolving a run's plan: the user's part choices and options laid over a recipe's."""
 
 import pytest
 
 from ganzoo.errors import GanzooError, UnknownNameError
 from ganzoo.plugins import get_registry
 from ganzoo.recipe import PartChoice, parse_part
-from ganzoo.training.resolve import resolve_plan as plan_run
+from ganzoo.training.resolve import resolve_plan
 from ganzoo.training.config import TrainConfig
 
 
 def test_reg_options_override_the_recipe_s_own():
-    plan = plan_run(TrainConfig("wgan-gp", "ring8", regularizers=("gradient-penalty:weight=0.1",)),
+    plan = resolve_plan(TrainConfig("wgan-gp", "ring8", regularizers=("gradient-penalty:weight=0.1",)),
                     get_registry())
     assert plan.regularizers == (PartChoice("gradient-penalty", {"weight": 0.1}),)
 
 
 def test_reg_without_options_keeps_recipe_defaults_and_none_clears():
-    plan = plan_run(TrainConfig("wgan", "ring8"), get_registry())
+    plan = resolve_plan(TrainConfig("wgan", "ring8"), get_registry())
     assert plan.regularizers == (PartChoice("weight-clipping", {"clip": 0.01}),)
-    assert plan_run(TrainConfig("wgan", "ring8", regularizers=()), get_registry()).regularizers == ()
+    assert resolve_plan(TrainConfig("wgan", "ring8", regularizers=()), get_registry()).regularizers == ()
 
 
 def test_parse_part_reads_several_typed_options():
@@ -29,4 +29,4 @@ def test_parse_part_reads_several_typed_options():
 
 def test_unknown_regularizer_is_refused_with_suggestions():
     with pytest.raises(UnknownNameError, match="gradient-penalty"):
-        plan_run(TrainConfig("wgan", "ring8", regularizers=("gradient-penalti",)), get_registry())
+        resolve_plan(TrainConfig("wgan", "ring8", regularizers=("gradient-penalti",)), get_registry())
