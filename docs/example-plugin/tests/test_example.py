@@ -12,9 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganzoo.plugins import PluginSet, load_plugins
-from ganzoo.training.config import TrainConfig
-from ganzoo.api import train
+from ganzoo.api import PluginSet, TrainConfig, load_plugins, train
 from ganzoo_example.losses import Relativistic
 
 
