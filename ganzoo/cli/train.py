@@ -1,21 +1,32 @@
 """``ganzoo train MODEL --dataset NAME``: one training run, with a plan up front and a summary.
 
-Everything that can be refused (unknown names, impossible combinations, an existing run
-folder) is refused before the first step, as a one-paragraph error.
+Settings may also come from ``--config FILE`` (a request, or a run's recorded plan to train
+again as it is; see :mod:`ganzoo.training.config_file`), with the flags given on the command
+line over it.  Everything that can be refused (unknown names, impossible combinations, an
+existing run folder) is refused before the first step, as a one-paragraph error.
 """
 
 from __future__ import annotations
 
+import json
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping
 
 import click
+from click.core import ParameterSource
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from ganzoo.errors import GanzooError, UnknownNameError
+from ganzoo.plan import Plan
 from ganzoo.recipe import parse_options
+from ganzoo.registry import Registry
+from ganzoo.training.config import RunOptions, TrainConfig
+from ganzoo.training.config_file import (ConfigFile, flag_name, merge_settings,
+                                         parse_regularizers, prepare_recorded_run,
+                                         read_config_file)
 
 
 SAMPLE_HINT = {
@@ -23,24 +34,6 @@ SAMPLE_HINT = {
     "class": "--class 0 -n 16 --out class0.png",
     "image": "--input img.png --out translated.png",
 }
-
-
-def parse_regularizers(values: tuple[str, ...]) -> tuple[str, ...] | None:
-    """``--reg`` values (repeated or comma lists, each ``NAME[:key=value...]``); ``none``
-    clears what came before it.
-
-    No ``--reg`` at all keeps the recipe's regularizers (``None``).
-    """
-    if not values:
-        return None
-    names: list[str] = []
-    for value in values:
-        for name in (n.strip() for n in value.split(",")):
-            if name.lower() == "none":
-                names.clear()
-            elif name:
-                names.append(name)
-    return tuple(names)
 
 
 def _plan_table(plan: Any, options: Any) -> Table:
@@ -65,8 +58,79 @@ def _with_failed_plugins(exc: UnknownNameError) -> GanzooError:
     return UnknownNameError(f"{exc} {note}") if note else exc
 
 
+#: How the values of a flag given on the command line become its TrainConfig field.
+PARSE_FLAG: dict[str, Callable[[Any], Any]] = {
+    "regularizers": parse_regularizers,
+    "generator_options": partial(parse_options, flag="--g-opt"),
+    "discriminator_options": partial(parse_options, flag="--d-opt"),
+}
+#: Parameters of the command that are not part of a run's request.
+NOT_SETTINGS = frozenset({"config_path", "print_config", "no_progress"})
+
+
+def _given_flags(ctx: click.Context) -> dict[str, Any]:
+    """The flags given on the command line, as TrainConfig values: a flag's default must
+    never override a config file's value."""
+    given = {}
+    for name, value in ctx.params.items():
+        source = ctx.get_parameter_source(name)
+        if name not in NOT_SETTINGS and source in (ParameterSource.COMMANDLINE,
+                                                   ParameterSource.ENVIRONMENT):
+            given[name] = PARSE_FLAG.get(name, lambda v: v)(value)
+    return given
+
+
+def _check_ranges(ctx: click.Context, file: ConfigFile) -> None:
+    """The file's numbers within the ranges the flags take (``--steps`` ≥ 1, ...)."""
+    for param in ctx.command.params:
+        value = file.settings.get(param.name or "")
+        if value is None or not isinstance(param.type, (click.IntRange, click.FloatRange)):
+            continue
+        try:
+            param.type.convert(value, param, ctx)
+        except click.BadParameter as exc:
+            raise GanzooError(
+                f"In the config file {file.path}, {flag_name(param.name or '')} = {value!r} "
+                f"is out of range: {exc.message}"
+            ) from None
+
+
+def _check_names(settings: Mapping[str, Any], registry: Registry) -> None:
+    """A model and a dataset are named, and installed."""
+    model, dataset = settings.get("model"), settings.get("dataset")
+    try:
+        if model is None:
+            raise GanzooError(
+                "Which model should be trained? Name it, e.g. 'ganzoo train gan --dataset "
+                "ring8', or set model in a --config file; 'ganzoo list model' shows them all."
+            )
+        registry.get("model", model)
+        if dataset is None:
+            raise GanzooError(
+                f"Which data should {model!r} train on? Add --dataset NAME, e.g. "
+                f"'ganzoo train {model} --dataset ring8' (or set dataset in a --config "
+                "file); 'ganzoo list dataset' shows them all."
+            )
+        registry.get("dataset", dataset)
+    except UnknownNameError as exc:
+        raise _with_failed_plugins(exc) from None
+
+
+def _plan_and_options(file: ConfigFile | None, config: TrainConfig,
+                      registry: Registry) -> tuple[Plan, RunOptions]:
+    """A recorded plan as it is; else the request's plan (read back when resuming)."""
+    from ganzoo.training.run import prepare_run
+
+    if file is not None and file.plan is not None:
+        return file.plan, prepare_recorded_run(file.plan, config, registry, file.path)
+    return prepare_run(config, registry)
+
+
 @click.command("train")
-@click.argument("model")
+@click.argument("model", required=False)
+@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
+              help="Settings from a TOML, YAML or JSON file (flags given here override it), "
+                   "or a run's config.json to train its recorded plan again.")
 @click.option("--dataset", "-d", help="Dataset name (see 'ganzoo list dataset').")
 @click.option("--steps", type=click.IntRange(min=1), default=2000, show_default=True,
               help="Generator updates to train for (in total, when resuming).")
@@ -79,11 +143,12 @@ def _with_failed_plugins(exc: UnknownNameError) -> GanzooError:
 @click.option("--generator", help="Generator architecture override (registry name).")
 @click.option("--discriminator", help="Discriminator architecture override (registry name).")
 @click.option("--loss", help="Adversarial loss override (registry name).")
-@click.option("--reg", "regs", multiple=True, metavar="NAME[:KEY=VALUE][,NAME]",
+@click.option("--reg", "regularizers", multiple=True, metavar="NAME[:KEY=VALUE][,NAME]",
               help="Regularizers instead of the recipe's (repeatable; 'none' for none), "
                    "with options, e.g. gradient-penalty:weight=0.1.")
-@click.option("--g-opt", multiple=True, metavar="KEY=VALUE", help="Generator builder option.")
-@click.option("--d-opt", multiple=True, metavar="KEY=VALUE",
+@click.option("--g-opt", "generator_options", multiple=True, metavar="KEY=VALUE",
+              help="Generator builder option.")
+@click.option("--d-opt", "discriminator_options", multiple=True, metavar="KEY=VALUE",
               help="Discriminator builder option.")
 @click.option("--n-critic", type=click.IntRange(min=1),
               help="Discriminator updates per generator update.")
@@ -101,43 +166,41 @@ def _with_failed_plugins(exc: UnknownNameError) -> GanzooError:
 @click.option("--tracker", "trackers", multiple=True, metavar="NAME[:KEY=VALUE]",
               help="Also log to this tracker (repeatable): tensorboard, mlflow, wandb; see "
                    "'ganzoo list tracker'. metrics.jsonl is always written.")
+@click.option("--print-config", is_flag=True,
+              help="Print the request and its resolved plan as JSON (a config file that "
+                   "re-runs this plan) and exit without training.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
-def train_command(model: str, dataset: str | None, regs: tuple[str, ...],
-                  g_opt: tuple[str, ...], d_opt: tuple[str, ...], no_progress: bool,
-                  **options: Any) -> None:
+@click.pass_context
+def train_command(ctx: click.Context, config_path: Path | None, print_config: bool,
+                  no_progress: bool, **_: Any) -> None:
     """Train MODEL on a dataset; writes a run folder (config, metrics, samples, checkpoints).
 
     \b
       ganzoo train gan --dataset ring8
       ganzoo train dcgan --dataset mnist-5k --loss hinge --reg spectral-norm
       ganzoo train gan --dataset ring8 --steps 4000 --resume
+      ganzoo train --config wgan-gp.toml --steps 500     # a file's settings; flags win
+      ganzoo train --config runs/gan-ring8/config.json --out runs/again   # same plan again
     """
     from ganzoo.distributed import resolve_device
     from ganzoo.plugins import get_registry
-    from ganzoo.training.config import TrainConfig
-    from ganzoo.training.run import prepare_run
 
     registry = get_registry()
-    try:
-        registry.get("model", model)
-        if dataset is None:
-            raise GanzooError(
-                f"Which data should {model!r} train on? Add --dataset NAME, e.g. "
-                f"'ganzoo train {model} --dataset ring8'; 'ganzoo list dataset' shows them all."
-            )
-        registry.get("dataset", dataset)
-    except UnknownNameError as exc:
-        raise _with_failed_plugins(exc) from None
+    file = read_config_file(config_path) if config_path is not None else None
+    if file is not None:
+        _check_ranges(ctx, file)
+    settings = merge_settings(file, _given_flags(ctx))
+    _check_names(settings, registry)
+    config = TrainConfig(**settings)
 
-    config = TrainConfig(
-        model=model, dataset=dataset,
-        regularizers=parse_regularizers(regs),
-        generator_options=parse_options(g_opt, "--g-opt"),
-        discriminator_options=parse_options(d_opt, "--d-opt"),
-        **options,
-    )
+    if print_config:
+        from ganzoo.training.resolve import resolve_plan
+
+        plan = file.plan if file is not None and file.plan else resolve_plan(config, registry)
+        click.echo(json.dumps({"config": config.to_json(), "plan": plan.to_dict()}, indent=2))
+        return
     resolve_device(config.device)
-    plan, run_options = prepare_run(config, registry)
+    plan, run_options = _plan_and_options(file, config, registry)
     for tracker in run_options.trackers:
         registry.get("tracker", tracker.name)
     console = Console()
