@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable
 
 import pluggy
 
+from ganzoo.errors import GanzooError
 from ganzoo.hookspecs import LIFECYCLE_HOOKS
 
 
@@ -54,6 +55,14 @@ class Lifecycle:
             for name, tracker in self.trackers:
                 self.manager.register(tracker, name=f"tracker:{name}")
                 self._registered.append(tracker)
+                try:
+                    self.manager.check_pending()  # a misspelled hook method is an error
+                except pluggy.PluginValidationError as exc:
+                    self.__exit__()
+                    raise GanzooError(
+                        f"The tracker {name!r} implements a hook that does not exist "
+                        f"({exc}). Lifecycle hooks are: {', '.join(LIFECYCLE_HOOKS)}."
+                    ) from None
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -80,11 +80,18 @@ class TagTracker:
         EVENTS.append(("tracker_closed", self.tag))
 
 
+class MisspelledTracker:
+    @hookimpl
+    def ganzoo_step_loged(self, step: int) -> None:  # one "g" short
+        EVENTS.append(("misspelled", step))
+
+
 class TrackerPlugin:
     @staticmethod
     @hookimpl
     def ganzoo_register_trackers(registry: Any) -> None:
         registry.add("tracker", "tag", TagTracker, summary="test: records steps with a tag")
+        registry.add("tracker", "misspelled", MisspelledTracker, summary="test: a typo")
 
 
 @pytest.fixture
@@ -151,3 +158,12 @@ def test_bench_hooks_fire_per_cell_and_at_the_end(plugins, tmp_path):
     assert bench == [("bench_cell_finished", ("gan-ring8-seed0", "ok")),
                      ("bench_finished", (True, 1))]
     assert ("tracker_closed", "b") in EVENTS
+
+
+def test_a_tracker_with_a_misspelled_hook_is_refused_before_training(plugins, tmp_path):
+    from ganzoo.errors import GanzooError
+
+    with pytest.raises(GanzooError, match="ganzoo_step_loged"):
+        _train(plugins, tmp_path / "run", trackers=("misspelled",))
+    assert "tracker:misspelled" not in dict(plugins.manager.list_name_plugin())
+    assert not any(name == "step_logged" for name, _ in EVENTS)
