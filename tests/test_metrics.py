@@ -19,7 +19,7 @@ from torch.utils.data import TensorDataset
 from ganzoo.cli.main import main
 from ganzoo.data.spec import DataSpec
 from ganzoo.errors import GanzooError
-from ganzoo.metrics import domain_cnn
+from ganzoo.metrics import domain_cnn, features, fidelity
 from ganzoo.metrics.base import MetricTask
 from ganzoo.metrics.cache import file_sha256
 from ganzoo.metrics.coverage import mode_coverage
@@ -106,21 +106,25 @@ def test_every_figure_records_how_it_was_measured(digits, cache):
     assert 5 < results["is"]["values"]["is_mean"] <= 10  # 10 classes, confidently told apart
 
 
-def test_torch_fidelity_computes_requested_metrics_in_one_pass_and_caches_real_data(
+def test_features_are_extracted_once_per_input_and_real_ones_are_cached(
         digits, cache, monkeypatch):
-    import torch_fidelity
+    extracted = []
+    real_extract = fidelity._extract
+    monkeypatch.setattr(fidelity, "_extract",
+                        lambda *args: extracted.append(args) or real_extract(*args))
 
-    calls = []
-    real_call = torch_fidelity.calculate_metrics
-    monkeypatch.setattr(torch_fidelity, "calculate_metrics",
-                        lambda **kw: calls.append(kw) or real_call(**kw))
-    task = digits_task(digits, lambda n: digits[1].tensors[0][:n], cache)
-    registry = get_registry()
-    results = evaluate(task, resolve_metrics(registry, FIDELITY, task.spec, "none", "test"))
-    assert len(calls) == 1 and set(results) == set(FIDELITY)
-    assert calls[0]["input2_cache_name"].startswith("ganzoo-digits-test-")
-    cached = list((cache / "fidelity").glob(calls[0]["input2_cache_name"] + "*"))
-    assert cached, "real-data features and statistics are cached"
+    def measure() -> dict:
+        task = digits_task(digits, lambda n: digits[1].tensors[0][:n], cache)
+        results = evaluate(task, resolve_metrics(get_registry(), FIDELITY, task.spec, "none",
+                                                 "test"))
+        return {name: m.values for name, m in results.items()}
+
+    first = measure()
+    assert set(first) == set(FIDELITY) and len(extracted) <= 2
+    assert list((cache / "features").glob("ganzoo-digits-test-*-pool.npz"))
+    extracted.clear()
+    assert measure() == first
+    assert len(extracted) == 1, "the real images' features come from the cache"
 
 
 def test_the_domain_extractor_is_trained_once_and_keyed_by_data_and_code(digits, cache,
@@ -164,9 +168,10 @@ def test_unlabeled_images_without_inception_weights_are_refused_with_instruction
         FID().compute(task)
 
 
-def test_inception_weights_are_used_when_present(tmp_path, cache):
+def test_inception_weights_are_used_when_present(tmp_path, cache, monkeypatch):
     weights = tmp_path / "inception.pth"
     weights.write_bytes(b"not really weights")
+    monkeypatch.setattr(features, "INCEPTION_SHA256", file_sha256(weights))
     task = MetricTask(sampler=None, reference=TensorDataset(torch.zeros(1, 1, 8, 8)),
                       spec=DataSpec(shape=(1, 8, 8)), inception_weights=weights)
     extractor = choose_extractor(task)

@@ -6,11 +6,15 @@ Otherwise ganzoo trains its domain CNN (:mod:`ganzoo.metrics.domain_cnn`) on the
 training split of the reference data, caches it under a key made of hashes of that data and
 of the CNN's code, and registers it with torch-fidelity like any other extractor.  Either
 way the extractor is identified in every measurement by its weights' sha256.
+
+torch-fidelity unpickles Inception weights with full pickle, which runs any code a crafted
+file carries, so ganzoo hands it only the bytes of the one standard file, checked by sha256.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +25,10 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import Dataset
 from torch_fidelity import FeatureExtractorBase, register_feature_extractor
-from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3
+from torch_fidelity.feature_extractor_inceptionv3 import (
+    URL_INCEPTION_V3,
+    FeatureExtractorInceptionV3,
+)
 from torch_fidelity.helpers import vassert
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 
@@ -29,11 +36,14 @@ from ganzoo.data.spec import DataSpec
 from ganzoo.errors import GanzooError
 from ganzoo.metrics import domain_cnn
 from ganzoo.metrics.base import MetricTask
-from ganzoo.metrics.cache import atomic_save, cache_dir, file_sha256, tensor_sha256
+from ganzoo.metrics.cache import atomic_save, cache_dir, file_sha256, load_saved, tensor_sha256
 
 INCEPTION_ENV = "GANZOO_INCEPTION_WEIGHTS"
 INCEPTION_FILE = Path(URL_INCEPTION_V3).name
-INCEPTION_NAME = "inception-v3-compat"
+#: sha256 of torch-fidelity's weights-inception-2015-12-05-6726825d.pth (95,628,359 bytes);
+#: the file name carries its first 8 digits, as torch hub names files
+INCEPTION_SHA256 = "6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2"
+INCEPTION_NAME = "ganzoo-inception-v3-compat"
 DOMAIN_PREFIX = "ganzoo-cnn"
 
 
@@ -71,7 +81,8 @@ def inception_hub_path() -> Path:
 
 def inception_weights_path(explicit: Path | str | None = None) -> Path | None:
     """The Inception-v3 weights to use: the given file, ``$GANZOO_INCEPTION_WEIGHTS``, or
-    torch-fidelity's file in the torch hub cache; ``None`` when there are none."""
+    torch-fidelity's file in the torch hub cache; ``None`` when there are none.  A file that
+    is not the standard weights is refused before anything reads it."""
     given_by = ((explicit, "--inception-weights"), (os.environ.get(INCEPTION_ENV), INCEPTION_ENV))
     for given, origin in given_by:
         if given:
@@ -81,9 +92,45 @@ def inception_weights_path(explicit: Path | str | None = None) -> Path | None:
                     f"The Inception-v3 weights given by {origin} ({path}) do not exist. "
                     f"Download {URL_INCEPTION_V3} and point {origin} at the file."
                 )
+            check_inception_sha256(file_sha256(path), path, f"given by {origin}")
             return path
     hub = inception_hub_path()
-    return hub if hub.is_file() else None
+    if not hub.is_file():
+        return None
+    check_inception_sha256(file_sha256(hub), hub, "in the torch hub cache")
+    return hub
+
+
+def check_inception_sha256(sha256: str, path: Path, origin: str) -> None:
+    """Refuse any Inception weights but the standard file: torch-fidelity unpickles them
+    with full pickle, so a crafted file would run code."""
+    if sha256 != INCEPTION_SHA256:
+        raise GanzooError(
+            f"The Inception-v3 weights {origin} ({path}) are not the standard FID weights: "
+            f"their sha256 is {sha256}, not {INCEPTION_SHA256}. ganzoo loads only that exact "
+            "file, because torch-fidelity reads it with full pickle, which would run any code "
+            f"a crafted file carries. Download {URL_INCEPTION_V3} (95,628,359 bytes) and use "
+            "it unchanged, or remove the file to measure with ganzoo's domain extractor."
+        )
+
+
+class VerifiedInceptionV3(FeatureExtractorInceptionV3):
+    """torch-fidelity's Inception-v3, built from the standard weights only.
+
+    Reads the weights file once, checks the sha256 of those bytes and hands torch-fidelity
+    the same bytes, so a file swapped in after :func:`inception_weights_path` checked it is
+    never unpickled either; without a path it refuses rather than download.
+    """
+
+    def __init__(self, name: str, features_list: list[str],
+                 feature_extractor_weights_path: str | None = None, **kwargs: Any):
+        vassert(feature_extractor_weights_path is not None,
+                "ganzoo's Inception-v3 needs feature_extractor_weights_path")
+        path = Path(feature_extractor_weights_path)
+        data = path.read_bytes()
+        check_inception_sha256(hashlib.sha256(data).hexdigest(), path, "being loaded")
+        super().__init__(name, features_list, feature_extractor_weights_path=io.BytesIO(data),
+                         **kwargs)
 
 
 def inception_extractor(path: Path) -> FeatureExtractor:
@@ -92,6 +139,7 @@ def inception_extractor(path: Path) -> FeatureExtractor:
     Precision/recall uses the same pool3 features instead of torch-fidelity's default
     VGG-16, whose weights cannot be fetched offline either.
     """
+    _register(INCEPTION_NAME, VerifiedInceptionV3)
     return FeatureExtractor(
         fidelity_name=INCEPTION_NAME,
         weights_path=path,
@@ -180,6 +228,34 @@ def extractor_key(data_sha256: str) -> str:
     return hashlib.sha256(f"{data_sha256}:{code_sha256()}".encode()).hexdigest()[:16]
 
 
+def _register(name: str, extractor: type[FeatureExtractorBase]) -> None:
+    if name not in FEATURE_EXTRACTORS_REGISTRY:
+        register_feature_extractor(name, extractor)
+
+
+def _cached_extractor_info(path: Path) -> dict[str, Any] | None:
+    """The training record of the extractor cached at ``path``; ``None`` when there is none
+    or the file is not one (damaged or planted: it is retrained and overwritten)."""
+    saved = load_saved(path)
+    if isinstance(saved, dict) and {"config", "image_size", "state_dict", "info"} <= saved.keys():
+        return saved["info"]
+    return None
+
+
+def _train_extractor(images: Tensor, labels: Tensor, data_sha: str, path: Path,
+                     device: str) -> dict[str, Any]:
+    """Train the domain CNN and cache it at ``path``; returns its training record."""
+    net, info = domain_cnn.train_domain_cnn(images, labels, device=device)
+    info = {**info, "data_sha256": data_sha}
+    atomic_save({
+        "config": {"in_channels": images.shape[1], "num_classes": info["num_classes"]},
+        "image_size": list(images.shape[-2:]),
+        "state_dict": net.state_dict(),
+        "info": info,
+    }, path)
+    return info
+
+
 def domain_extractor(
     dataset: str, images: Tensor, labels: Tensor, *,
     root: Path | None = None, device: str = "cpu",
@@ -188,19 +264,12 @@ def domain_extractor(
     loaded from the cache; registered with torch-fidelity under a name holding its hash."""
     data_sha = tensor_sha256(images, labels)
     path = cache_dir(root) / "extractors" / f"{extractor_key(data_sha)}.pt"
-    if not path.is_file():
-        net, info = domain_cnn.train_domain_cnn(images, labels, device=device)
-        atomic_save({
-            "config": {"in_channels": images.shape[1], "num_classes": info["num_classes"]},
-            "image_size": list(images.shape[-2:]),
-            "state_dict": net.state_dict(),
-            "info": {**info, "data_sha256": data_sha},
-        }, path)
-    info = torch.load(path, map_location="cpu", weights_only=True)["info"]
+    info = _cached_extractor_info(path)
+    if info is None:
+        info = _train_extractor(images, labels, data_sha, path, device)
     sha = file_sha256(path)
     name = f"{DOMAIN_PREFIX}-{sha[:12]}"
-    if name not in FEATURE_EXTRACTORS_REGISTRY:
-        register_feature_extractor(name, DomainFeatureExtractor)
+    _register(name, DomainFeatureExtractor)
     return FeatureExtractor(
         fidelity_name=name,
         weights_path=path,

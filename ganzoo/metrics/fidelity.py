@@ -1,31 +1,44 @@
 """FID, KID, IS and precision/recall, computed by torch-fidelity.
 
-ganzoo does not re-implement these: it hands torch-fidelity the generated and the real
-images as datasets of bare uint8 tensors (its own generator wrapper breaks on current NumPy),
-names the feature extractor chosen by :mod:`ganzoo.metrics.features`, and lets it cache the
-real data's features under an id made of the data's and the extractor's hashes.  All the
-torch-fidelity metrics of one evaluation are computed in one call, so features are
-extracted once.
+ganzoo does not re-implement these: torch-fidelity's feature extractor (the one chosen by
+:mod:`ganzoo.metrics.features`) reads the generated and the real images as datasets of bare
+uint8 tensors (its own generator wrapper breaks on current NumPy), and its metric functions
+turn the features into figures.  The real data's features are cached by ganzoo as ``.npz``
+under an id made of the data's and the extractor's hashes; torch-fidelity's own cache is not
+used, because it reads entries with full pickle and a planted entry would run code.  All
+the metrics of one evaluation share one feature extraction per input.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
 import torch_fidelity
 from torch import Tensor
 from torch.utils.data import Dataset
+from torch_fidelity import FeatureExtractorBase
+from torch_fidelity.metric_fid import fid_featuresdict_to_statistics, fid_statistics_to_metric
+from torch_fidelity.metric_isc import isc_featuresdict_to_metric
+from torch_fidelity.metric_kid import kid_featuresdict_to_metric
+from torch_fidelity.metric_prc import prc_featuresdict_to_metric
+from torch_fidelity.utils import create_feature_extractor, get_featuresdict_from_dataset
 
 from ganzoo.data.spec import DataSpec
 from ganzoo.metrics.base import Measurement, Metric, MetricTask
-from ganzoo.metrics.cache import cache_dir, tensor_sha256
+from ganzoo.metrics.cache import cache_dir, load_array, save_array, tensor_sha256
 from ganzoo.metrics.features import FeatureExtractor, choose_extractor
 
 KID_SUBSETS = 100
 KID_SUBSET_SIZE = 1000
 ISC_SPLITS = 10
 PRC_NEIGHBORHOOD = 3
+BATCH_SIZE = 128
+FEATURES_DIR = "features"
+
+#: feature layer name -> one row of features per image
+Features = dict[str, Tensor]
 
 
 class ImageSamples(Dataset):
@@ -47,41 +60,81 @@ class ImageSamples(Dataset):
         return self.images[index]
 
 
+def _extract(net: FeatureExtractorBase, images: ImageSamples, cuda: bool) -> Features:
+    """The features of ``images`` at every layer ``net`` provides; no loader worker
+    processes (``save_cpu_ram``): the images are already in memory."""
+    return get_featuresdict_from_dataset(images, net, BATCH_SIZE, cuda, save_cpu_ram=True,
+                                         verbose=False)
+
+
+def _fits(features: np.ndarray | None, count: int) -> bool:
+    """Whether a cached array is features of ``count`` images, as extractors produce them."""
+    return (features is not None and features.ndim == 2 and len(features) == count
+            and features.dtype == np.float32)
+
+
+def _real_features(task: MetricTask, images: ImageSamples, net: FeatureExtractorBase,
+                   extractor: FeatureExtractor, layers: set[str], cuda: bool) -> Features:
+    """The reference images' features at ``layers``, from ganzoo's cache when it holds them.
+
+    Entries are ``.npz`` keyed by the dataset, the split, a hash of the exact uint8 images
+    and the extractor's hash; one that is missing or unreadable is recomputed and rewritten.
+    """
+    real_id = (f"ganzoo-{task.dataset}-{task.split}-{tensor_sha256(images.images)[:12]}"
+               f"-{extractor.weights_sha256[:8]}")
+    folder = cache_dir(task.cache_dir) / FEATURES_DIR
+    paths = {layer: folder / f"{real_id}-{layer}.npz" for layer in layers}
+    cached = {layer: load_array(path) for layer, path in paths.items()}
+    if all(_fits(features, len(images)) for features in cached.values()):
+        return {layer: torch.from_numpy(features) for layer, features in cached.items()}
+    fresh = _extract(net, images, cuda)
+    for layer, path in paths.items():
+        save_array(path, fresh[layer].numpy())
+    return fresh
+
+
+def _compare(fake: Features, real: Features, layers: dict[str, str],
+             settings: dict[str, Any]) -> dict[str, float]:
+    """FID, KID and precision/recall (those in ``layers``) of generated against real."""
+    figures: dict[str, float] = {}
+    if "fid" in layers:
+        stats = [fid_featuresdict_to_statistics(f, layers["fid"]) for f in (fake, real)]
+        figures.update(fid_statistics_to_metric(*stats, verbose=False))
+    if "kid" in layers:
+        figures.update(kid_featuresdict_to_metric(fake, real, layers["kid"], **settings))
+    if "prc" in layers:
+        figures.update(prc_featuresdict_to_metric(fake, real, layers["prc"], **settings))
+    return figures
+
+
 def _run_fidelity(task: MetricTask, keys: set[str]) -> dict[str, Any]:
-    """One torch-fidelity call for the metric ``keys`` (``isc``, ``fid``, ``kid``, ``prc``)."""
+    """torch-fidelity's metric ``keys`` (``isc``, ``fid``, ``kid``, ``prc``), extracting
+    features once per input."""
     extractor = choose_extractor(task)
+    layers = {key: extractor.layers[key] for key in keys}
+    cuda = str(task.device).startswith("cuda")
+    net = create_feature_extractor(
+        extractor.fidelity_name, sorted(set(layers.values())), cuda=cuda,
+        feature_extractor_weights_path=str(extractor.weights_path), verbose=False)
     n_real = task.reference_size
     n_fake = task.sample_count(default=n_real)
-    fake = ImageSamples(task.samples(n_fake), extractor.channels)
-    binary = bool(keys & {"fid", "kid", "prc"})
-    kwargs: dict[str, Any] = {}
+    fake = _extract(net, ImageSamples(task.samples(n_fake), extractor.channels), cuda)
     counts: dict[str, Any] = {"num_generated": n_fake, "is_splits": min(ISC_SPLITS, n_fake)}
+    settings: dict[str, Any] = {
+        "rng_seed": task.seed, "isc_splits": counts["is_splits"], "kid_subsets": KID_SUBSETS,
+        "prc_neighborhood": PRC_NEIGHBORHOOD, "save_cpu_ram": True, "verbose": False,
+    }
+    figures: dict[str, float] = {}
+    if "isc" in layers:
+        figures.update(isc_featuresdict_to_metric(fake, layers["isc"], **settings))
+    binary = {key: layer for key, layer in layers.items() if key != "isc"}
     if binary:
-        real = ImageSamples(task.reference_data(limit=n_real), extractor.channels)
-        real_id = (f"ganzoo-{task.dataset}-{task.split}-{tensor_sha256(real.images)[:12]}"
-                   f"-{extractor.weights_sha256[:8]}")
-        counts["num_real"] = len(real)
-        counts["kid_subset_size"] = min(KID_SUBSET_SIZE, n_fake, len(real))
-        kwargs = {"input2": real, "input2_cache_name": real_id,
-                  "kid_subset_size": counts["kid_subset_size"]}
-    figures = torch_fidelity.calculate_metrics(
-        input1=fake,
-        **kwargs,
-        **{key: key in keys for key in ("isc", "fid", "kid", "prc")},
-        feature_extractor=extractor.fidelity_name,
-        feature_extractor_weights_path=str(extractor.weights_path),
-        **{f"feature_layer_{key}": layer for key, layer in extractor.layers.items()},
-        cuda=str(task.device).startswith("cuda"),
-        batch_size=128,
-        isc_splits=counts["is_splits"],
-        kid_subsets=KID_SUBSETS,
-        prc_neighborhood=PRC_NEIGHBORHOOD,
-        cache=True,
-        cache_root=str(cache_dir(task.cache_dir) / "fidelity"),
-        rng_seed=task.seed,
-        save_cpu_ram=True,  # no DataLoader worker processes: the tensors are in memory
-        verbose=False,
-    )
+        images = ImageSamples(task.reference_data(limit=n_real), extractor.channels)
+        real = _real_features(task, images, net, extractor, set(binary.values()), cuda)
+        counts["num_real"] = len(images)
+        counts["kid_subset_size"] = min(KID_SUBSET_SIZE, n_fake, len(images))
+        figures.update(_compare(fake, real, binary,
+                                {**settings, "kid_subset_size": counts["kid_subset_size"]}))
     return {"figures": figures, "extractor": extractor, **counts}
 
 
