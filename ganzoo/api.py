@@ -59,6 +59,10 @@ _EXPORTS: dict[str, str] = {
     "check_norm": "ganzoo.nn.norm",
     "norm2d": "ganzoo.nn.norm",
     "doubling_widths": "ganzoo.nn.widths",
+    "BASE_CHANNELS": "ganzoo.nn.widths",
+    # checking a part's options (``option_ranges``) before anything is built
+    "OptionRange": "ganzoo.part_options",
+    "check_options": "ganzoo.part_options",
     # building blocks for datasets: where files live, the missing-files error, [-1, 1] tensors
     "data_root": "ganzoo.data.images",
     "unavailable": "ganzoo.data.images",
@@ -67,6 +71,8 @@ _EXPORTS: dict[str, str] = {
     "resize": "ganzoo.data.images",
     "square": "ganzoo.data.images",
     "read_rgb": "ganzoo.data.images",
+    "image_sizes": "ganzoo.data.images",
+    "bad_files_error": "ganzoo.data.images",
     "LazyImages": "ganzoo.data.images",
     # runs
     "Plan": "ganzoo.plan",

@@ -8,6 +8,7 @@ any other field for one kind of data (wgan-gp's penalty weight on points, say).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Iterable, Mapping
 
@@ -24,6 +25,11 @@ class OptimizerSpec:
     lr: float = 2e-4
     betas: tuple[float, float] = (0.5, 0.999)
     weight_decay: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"optimizer {self.name!r}: lr must be a finite number above 0, "
+                             f"not {self.lr}")
 
     def describe(self) -> str:
         text = f"{self.name} lr={self.lr:g}"

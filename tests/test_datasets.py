@@ -280,3 +280,58 @@ def test_folder_sets_need_a_root_with_images(tmp_path, name):
         build(name)
     with pytest.raises(DatasetUnavailableError, match=str(tmp_path)):
         build(name, root=tmp_path)
+
+
+def test_folder_images_are_checked_when_built_naming_every_damaged_file(tmp_path):
+    for i in range(3):
+        write_png(tmp_path / "train" / f"{i}.png", (12, 12), (0, 0, 255))
+    good = (tmp_path / "train" / "0.png").read_bytes()
+    (tmp_path / "train" / "truncated.png").write_bytes(good[: len(good) // 2])
+    (tmp_path / "train" / "empty.jpg").write_bytes(b"")
+    (tmp_path / "train" / "text.jpg").write_text("hello")
+    with pytest.raises(GanzooError) as caught:
+        build("image-folder", root=tmp_path)
+    message = str(caught.value)
+    assert "'image-folder' cannot use 3 of its files (not readable images)" in message
+    assert all(name in message for name in ("truncated.png", "empty.jpg", "text.jpg"))
+    assert "an empty file" in message and "Remove or replace them" in message
+
+
+def test_an_image_damaged_after_the_build_is_named_when_decoded(tmp_path):
+    write_png(tmp_path / "train" / "a.png", (8, 8), (0, 255, 0))
+    ds = build("image-folder", root=tmp_path, image_size=8)
+    ds.files[0].write_text("overwritten")
+    with pytest.raises(GanzooError, match=r"Cannot read the image .*a\.png \(not an image"):
+        ds[0]
+
+
+def test_paired_folder_refuses_images_that_are_not_side_by_side_pairs(tmp_path):
+    write_png(tmp_path / "train" / "pair.png", (40, 20), (255, 0, 0))
+    write_png(tmp_path / "train" / "square.png", (20, 20), (255, 0, 0))
+    write_png(tmp_path / "train" / "odd.png", (41, 20), (255, 0, 0))
+    with pytest.raises(GanzooError) as caught:
+        build("paired-folder", root=tmp_path)
+    message = str(caught.value)
+    assert "cannot use 2 of its files (not A|B pairs" in message and "twice as wide" in message
+    assert "square.png (20×20)" in message and "odd.png (41×20)" in message
+    assert "pair.png" not in message
+
+
+@pytest.mark.parametrize("damage, problem", [
+    (lambda data: b"", "0 bytes, too short for an idx header"),
+    (lambda data: b"<html>not found</html>", "wrong magic number"),
+    (lambda data: data[:100], "100 bytes where its header promises"),
+    (lambda data: data + b"\0", "where its header promises"),
+])
+def test_damaged_mnist_files_are_named(tmp_path, damage, problem):
+    raw = tmp_path / "MNIST" / "raw"
+    for prefix in ("train", "t10k"):
+        write_idx(raw, prefix, np.zeros((4, 28, 28)), np.arange(4))
+    images = raw / "train-images-idx3-ubyte"
+    images.write_bytes(damage(images.read_bytes()))
+    with pytest.raises(GanzooError) as caught:
+        build("mnist", root=tmp_path)
+    message = str(caught.value)
+    assert f"{images} (" in message and problem in message
+    assert "original uncompressed idx files" in message
+    assert not isinstance(caught.value, DatasetUnavailableError)  # not "missing"

@@ -9,6 +9,7 @@ existing run folder) is refused before the first step, as a one-paragraph error.
 from __future__ import annotations
 
 import json
+import math
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -27,6 +28,7 @@ from ganzoo.training.config import RunOptions, TrainConfig
 from ganzoo.training.config_file import (ConfigFile, flag_name, merge_settings,
                                          parse_regularizers, prepare_recorded_run,
                                          read_config_file)
+from ganzoo.training.resolve import MAX_SEED
 
 
 SAMPLE_HINT = {
@@ -56,6 +58,20 @@ def _with_failed_plugins(exc: UnknownNameError) -> GanzooError:
 
     note = failed_note(default_plugins())
     return UnknownNameError(f"{exc} {note}") if note else exc
+
+
+class PositiveFinite(click.FloatRange):
+    """A number above 0 that is neither inf nor nan (``click.FloatRange`` lets both through,
+    and torch refuses a NaN learning rate only after the run has started)."""
+
+    def __init__(self) -> None:
+        super().__init__(min=0, min_open=True)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{number} is not a finite number.", param, ctx)
+        return number
 
 
 #: How the values of a flag given on the command line become its TrainConfig field.
@@ -116,6 +132,13 @@ def _check_names(settings: Mapping[str, Any], registry: Registry) -> None:
         raise _with_failed_plugins(exc) from None
 
 
+def _out_of_memory(exc: BaseException) -> bool:
+    """A failed allocation on the CPU or a GPU: the plan is too large, not a bug."""
+    text = str(exc)
+    return (isinstance(exc, MemoryError) or "can't allocate memory" in text
+            or "out of memory" in text.lower())
+
+
 def _plan_and_options(file: ConfigFile | None, config: TrainConfig,
                       registry: Registry) -> tuple[Plan, RunOptions]:
     """A recorded plan as it is; else the request's plan (read back when resuming)."""
@@ -135,7 +158,8 @@ def _plan_and_options(file: ConfigFile | None, config: TrainConfig,
 @click.option("--steps", type=click.IntRange(min=1), default=2000, show_default=True,
               help="Generator updates to train for (in total, when resuming).")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Default: the recipe's.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True,
+              help=f"Random seed, 0 to {MAX_SEED}.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda (cuda:N).")
 @click.option("--out", type=click.Path(path_type=Path),
               help="Run folder. Default: runs/MODEL-DATASET.")
@@ -152,9 +176,8 @@ def _plan_and_options(file: ConfigFile | None, config: TrainConfig,
               help="Discriminator builder option.")
 @click.option("--n-critic", type=click.IntRange(min=1),
               help="Discriminator updates per generator update.")
-@click.option("--lr-g", type=click.FloatRange(min=0, min_open=True), help="Generator learning rate.")
-@click.option("--lr-d", type=click.FloatRange(min=0, min_open=True),
-              help="Discriminator learning rate.")
+@click.option("--lr-g", type=PositiveFinite(), help="Generator learning rate.")
+@click.option("--lr-d", type=PositiveFinite(), help="Discriminator learning rate.")
 @click.option("--latent-dim", type=click.IntRange(min=1))
 @click.option("--image-size", type=click.IntRange(min=1), help="Resize images to N×N.")
 @click.option("--data-root", type=click.Path(path_type=Path), help="Where dataset files live.")
@@ -208,8 +231,17 @@ def train_command(ctx: click.Context, config_path: Path | None, print_config: bo
 
     from ganzoo.training.loop import train
 
-    result = train(plan, run_options, registry=registry, progress=not no_progress,
-                   console=console, config=config)
+    try:
+        result = train(plan, run_options, registry=registry, progress=not no_progress,
+                       console=console, config=config)
+    except (MemoryError, RuntimeError) as exc:
+        if not _out_of_memory(exc):
+            raise
+        raise GanzooError(
+            f"Out of memory on {run_options.device} ({str(exc).splitlines()[0]}). This "
+            "plan's networks or batches are too large for the device: lower --batch-size or "
+            "the parts' widths (--g-opt/--d-opt hidden=..., base_channels=...)."
+        ) from exc
     run_dir = escape(str(result.run_dir))
     if result.interrupted:
         console.print(

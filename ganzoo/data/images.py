@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
 DATA_ENV = "GANZOO_DATA"
+#: Bad files named in one message; the rest are counted.
+FILES_NAMED = 5
 
 
 def data_root(root: str | Path | None = None) -> Path:
@@ -70,16 +72,76 @@ def square(image: Tensor, size: int) -> Tensor:
     return TF.center_crop(TF.resize(image, [size], antialias=True), [size, size])
 
 
+def _damage(path: Path, exc: Exception) -> str:
+    """Why PIL could not read ``path``, in a few words."""
+    from PIL import UnidentifiedImageError
+
+    if path.is_file() and path.stat().st_size == 0:
+        return "an empty file"
+    if isinstance(exc, UnidentifiedImageError):
+        return "not an image format PIL knows"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _pil_errors() -> tuple[type[Exception], ...]:
+    """What PIL raises for a damaged or unreadable file (SyntaxError: a broken PNG chunk;
+    DecompressionBombError: absurdly many pixels)."""
+    from PIL import Image
+
+    return (OSError, SyntaxError, ValueError, Image.DecompressionBombError)
+
+
 def read_rgb(path: str | Path) -> Tensor:
     """An image file decoded to a ``(3, H, W)`` uint8 RGB tensor (grey and RGBA converted).
 
     PIL reads every format torchvision's folder datasets accept (BMP, TIFF, PGM included).
+    A file that cannot be decoded is refused naming it: mid-training, the bare decoder
+    error would not say which of thousands of files is damaged.
     """
     from PIL import Image
     from torchvision.transforms.v2.functional import pil_to_tensor
 
-    with Image.open(path) as image:
-        return pil_to_tensor(image.convert("RGB"))
+    try:
+        with Image.open(path) as image:
+            return pil_to_tensor(image.convert("RGB"))
+    except _pil_errors() as exc:
+        raise GanzooError(
+            f"Cannot read the image {path} ({_damage(Path(path), exc)}). Remove or replace it."
+        ) from exc
+
+
+def bad_files_error(dataset: str, problem: str, entries: Sequence[str], advice: str) -> GanzooError:
+    """One paragraph naming the first few offending files (``entries``) and counting all."""
+    named = "; ".join(entries[:FILES_NAMED])
+    more = f"; and {len(entries) - FILES_NAMED} more" if len(entries) > FILES_NAMED else ""
+    return GanzooError(
+        f"Dataset {dataset!r} cannot use {len(entries)} of its files ({problem}): "
+        f"{named}{more}. {advice}"
+    )
+
+
+def image_sizes(files: Sequence[Path], dataset: str) -> list[tuple[int, int]]:
+    """Each image's ``(width, height)`` from its header, after PIL's cheap integrity check
+    (``verify``: the header, and the chunk checksums of a PNG, without decoding pixels).
+
+    Every file that is not a readable image is refused at once, by name, when the dataset
+    is built, rather than one at a time in the middle of training.
+    """
+    from PIL import Image
+
+    sizes, bad = [], []
+    for path in files:
+        try:
+            with Image.open(path) as image:
+                size = image.size
+                image.verify()
+            sizes.append(size)
+        except _pil_errors() as exc:
+            bad.append(f"{path} ({_damage(path, exc)})")
+    if bad:
+        raise bad_files_error(dataset, "not readable images", bad,
+                              "Remove or replace them, or move them out of --data-root.")
+    return sizes
 
 
 class LazyImages(Dataset):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
+from ganzoo.errors import IncompatibleError
 from ganzoo.registry import resolve
 
 
@@ -72,7 +73,20 @@ class DatasetInfo:
     splits: tuple[str, ...] = ("train", "test")
 
     def spec_for(self, image_size: int | None = None) -> DataSpec:
-        return self.spec.resized(image_size) if image_size else self.spec
+        """The spec at ``image_size``; a size for data that is not images is refused, not
+        ignored, so a plan never records a size that changed nothing."""
+        if image_size is None:
+            return self.spec
+        if not self.spec.is_image:
+            raise IncompatibleError(
+                f"--image-size applies to images, but dataset {self.name!r} holds "
+                f"{self.spec.describe()}; drop --image-size."
+            )
+        if image_size < 1:
+            raise IncompatibleError(
+                f"--image-size must be a positive number of pixels, not {image_size}."
+            )
+        return self.spec.resized(image_size)
 
     def build(
         self,

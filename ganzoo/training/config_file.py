@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Union, get_args, get_origin, get_type_hints
 
 from ganzoo.errors import GanzooError
+from ganzoo.part_options import TYPE_WORDS as OPTION_TYPE_WORDS
 from ganzoo.plan import Plan
 from ganzoo.recipe import parse_options
 from ganzoo.registry import Registry
@@ -33,8 +34,7 @@ FLAG_NAMES = {"regularizers": "reg", "generator_options": "g-opt",
 ALIASES = {flag.replace("-", "_"): name for name, flag in FLAG_NAMES.items()}
 
 #: What a value of each type looks like, for error messages.
-TYPE_WORDS = {int: "an integer", float: "a number", str: "a string", bool: "true or false",
-              Path: "a path (a string)", tuple: "a list of strings",
+TYPE_WORDS = {**OPTION_TYPE_WORDS, Path: "a path (a string)", tuple: "a list of strings",
               dict: "a table of key = value options"}
 
 
@@ -320,10 +320,13 @@ def merge_settings(file: ConfigFile | None, flags: Mapping[str, Any]) -> dict[st
 
 def prepare_recorded_run(plan: Plan, config: TrainConfig, registry: Registry,
                          path: Path) -> RunOptions:
-    """The run options for training a recorded plan; resuming a run needs the same plan
-    in its folder (the normal run-folder checks apply)."""
+    """The run options for training a recorded plan, its part options checked (it may have
+    been edited); resuming a run needs the same plan in its folder (the normal run-folder
+    checks apply)."""
+    from ganzoo.training.resolve import check_plan_options
     from ganzoo.training.run import RunPaths, check_run_folder, read_plan
 
+    check_plan_options(plan, registry)
     options = config.run_options()
     resuming = check_run_folder(RunPaths(options.run_dir), options.resume)
     if resuming and read_plan(options.run_dir, registry) != plan:

@@ -1,8 +1,10 @@
 """From what the user asked (:class:`TrainConfig`) to the fully resolved :class:`Plan`.
 
-Everything that can be refused is refused here, before anything is built: unknown names,
-a recipe with no default architecture for this kind of data, a conditioning the data can't
-provide, an option a part does not take.  Every part's options are filled in with the
+Everything that can be refused is refused here, before anything is built or written:
+unknown names, a recipe with no default architecture for this kind of data, a conditioning
+the data can't provide (or data the recipe would misuse: paired data for an unconditional
+model), an option a part does not take or a value out of its type or range, a seed or
+learning rate that NumPy or torch would refuse.  Every part's options are filled in with the
 builder's own defaults (and its data-dependent ones, ``defaults_for(spec)``), so the plan
 records exactly what was built and an old run rebuilds the same even after a default
 changes.
@@ -12,11 +14,13 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 from dataclasses import replace
 from typing import Any
 
 from ganzoo.data.spec import DatasetInfo, DataSpec
-from ganzoo.errors import IncompatibleError
+from ganzoo.errors import GanzooError, IncompatibleError
+from ganzoo.part_options import check_option_types, check_options
 from ganzoo.plan import Plan
 from ganzoo.recipe import PartChoice, Recipe, parse_part
 from ganzoo.registry import Registry
@@ -28,6 +32,9 @@ CORE_ARGUMENTS: dict[str, frozenset[str]] = {
     "discriminator": frozenset({"spec", "conditioning"}),
     "method": frozenset({"kit"}),
 }
+
+#: The largest seed: NumPy's and Python's generators take seeds from 0 to 2**32 - 1.
+MAX_SEED = 2**32 - 1
 
 
 def _jsonable(value: Any) -> bool:
@@ -50,7 +57,8 @@ def builder_options(builder: Any, kind: str) -> tuple[dict[str, Any], bool]:
 
 def resolve_part(registry: Registry, kind: str, choice: PartChoice, spec: DataSpec) -> PartChoice:
     """``choice`` with every option filled in: the builder's defaults, then its defaults for
-    this data (``defaults_for(spec)``), then the recipe's and user's options."""
+    this data (``defaults_for(spec)``), then the recipe's and user's options, each checked
+    against the builder's declared types and ``option_ranges``."""
     entry = registry.get(kind, choice.name)  # a qualified PLUGIN:NAME is recorded as NAME
     builder = entry.load()
     declared, open_ended = builder_options(builder, kind)
@@ -67,7 +75,27 @@ def resolve_part(registry: Registry, kind: str, choice: PartChoice, spec: DataSp
     if callable(defaults_for):
         options.update(defaults_for(spec))
     options.update(choice.options)
+    _check_values(kind, entry.name, builder, options)
     return PartChoice(entry.name, options)
+
+
+def _check_values(kind: str, name: str, builder: Any, options: dict[str, Any]) -> None:
+    """Options of the types the builder declares, within its ``option_ranges``: a bad value
+    is refused here rather than mid-run (``weight=abc``) or silently (``hidden=0``)."""
+    part = f"{name} {kind}"
+    check_option_types(part, builder, options)
+    check_options(part, getattr(builder, "option_ranges", {}), **options)
+
+
+def check_plan_options(plan: Plan, registry: Registry) -> None:
+    """Every part option of a plan that is not resolved here (a recorded one, perhaps edited
+    by hand) checked as :func:`resolve_part` checks them, before anything is built."""
+    parts = [("method", plan.method), ("generator", plan.generator),
+             ("discriminator", plan.discriminator), ("loss", plan.loss)]
+    parts += [("regularizer", choice) for choice in plan.all_regularizers]
+    for kind, choice in parts:
+        builder = registry.get(kind, choice.name).load()
+        _check_values(kind, choice.name, builder, dict(choice.options))
 
 
 def _pick(
@@ -102,13 +130,40 @@ def _user_regularizer(text: str, recipe: Recipe, registry: Registry) -> PartChoi
     return choice
 
 
+def _check_numbers(config: TrainConfig) -> None:
+    """A seed NumPy can take and finite, positive learning rates (torch refuses NaN only
+    once the optimizer is built; inf trains to NaN)."""
+    if not 0 <= config.seed <= MAX_SEED:
+        raise GanzooError(
+            f"The seed must be an integer from 0 to {MAX_SEED} (2**32 - 1, the range NumPy's "
+            f"generator takes), not {config.seed}."
+        )
+    for flag, lr in (("--lr-g", config.lr_g), ("--lr-d", config.lr_d)):
+        if lr is not None and not (math.isfinite(lr) and lr > 0):
+            raise GanzooError(f"{flag} must be a finite number above 0, not {lr}.")
+
+
+def _check_pairing(recipe: Recipe, spec: DataSpec, dataset: str) -> None:
+    """An unconditional or class-conditional model on paired data would learn the inputs
+    and ignore the targets: refuse it rather than train on the wrong side."""
+    if spec.paired and recipe.conditioning != "image":
+        raise IncompatibleError(
+            f"Dataset {dataset!r} holds (input, target) image pairs, but model "
+            f"{recipe.name!r} does not take an input image ({recipe.conditioning!r} "
+            "conditioning), so it would learn only the inputs. Use pix2pix (or another model "
+            "with image conditioning) on paired data, or an unpaired dataset for this model."
+        )
+
+
 def resolve_plan(config: TrainConfig, registry: Registry) -> Plan:
     """The recipe's preset for this kind of data, the user's overrides, every option filled."""
     from ganzoo.training.conditioning import make_conditioning
 
+    _check_numbers(config)
     dataset: DatasetInfo = registry.get("dataset", config.dataset).load()
     spec = dataset.spec_for(config.image_size)
     recipe: Recipe = registry.get("model", config.model).load().for_data(spec.kind)
+    _check_pairing(recipe, spec, dataset.name)
 
     generator = _pick(registry, "generator", config.generator,
                       recipe.generator_for(spec.kind), recipe, spec, dataset.name,

@@ -17,9 +17,12 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ganzoo.api import (
+    BASE_CHANNELS,
     DataSpec,
     IncompatibleError,
+    OptionRange,
     check_norm,
+    check_options,
     doubling_widths,
     init_normal_,
     norm2d,
@@ -27,6 +30,7 @@ from ganzoo.api import (
 
 START_SIZES = (4, 7)
 D_NORMS = ("batch", "layer", "none")
+OPTION_RANGES = {"base_channels": BASE_CHANNELS, "image_size": OptionRange(1, integer=True)}
 
 
 def _supported_sizes(limit: int = 256) -> list[int]:
@@ -90,10 +94,13 @@ class DCGANGenerator(nn.Module):
     """z (and a label) → 1×1 map → start×start → doubled until the image size; Tanh output."""
 
     defaults_for = staticmethod(_defaults_for)
+    option_ranges = OPTION_RANGES
 
     def __init__(self, spec: DataSpec, *, latent_dim: int, conditioning: str = "none",
                  base_channels: int | None = None, image_size: int | None = None):
         super().__init__()
+        check_options("dcgan generator", OPTION_RANGES, base_channels=base_channels,
+                      image_size=image_size)
         start, doublings = _layout(spec, conditioning, image_size, "generator")
         self.latent_dim = latent_dim
         self.out_shape = tuple(spec.shape)
@@ -123,11 +130,14 @@ class DCGANDiscriminator(nn.Module):
     """
 
     defaults_for = staticmethod(_defaults_for)
+    option_ranges = OPTION_RANGES
 
     def __init__(self, spec: DataSpec, *, conditioning: str = "none",
                  base_channels: int | None = None, norm: str = "batch",
                  image_size: int | None = None):
         super().__init__()
+        check_options("dcgan discriminator", OPTION_RANGES, base_channels=base_channels,
+                      image_size=image_size)
         start, doublings = _layout(spec, conditioning, image_size, "discriminator")
         check_norm(norm, D_NORMS, "dcgan discriminator")
         self.in_shape = tuple(spec.shape)

@@ -13,7 +13,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganzoo.api import DataSpec, IncompatibleError
+from ganzoo.api import DataSpec, IncompatibleError, OptionRange, check_options
+
+#: Widths above 8192 (a 67M-weight layer) and depths above 16 are refused before anything is
+#: allocated: such values are typing mistakes, not toy-GAN settings.
+OPTION_RANGES = {"hidden": OptionRange(1, 8192, integer=True),
+                 "depth": OptionRange(1, 16, integer=True)}
 
 
 def _class_count(spec: DataSpec, conditioning: str) -> int:
@@ -54,10 +59,12 @@ def _hidden(hidden: int | None, spec: DataSpec) -> int:
 
 class MLPGenerator(nn.Module):
     defaults_for = staticmethod(_defaults_for)
+    option_ranges = OPTION_RANGES
 
     def __init__(self, spec: DataSpec, *, latent_dim: int, conditioning: str = "none",
                  hidden: int | None = None, depth: int = 3):
         super().__init__()
+        check_options("mlp generator", OPTION_RANGES, hidden=hidden, depth=depth)
         self.latent_dim = latent_dim
         self.out_shape = tuple(spec.shape)
         self.num_classes = _class_count(spec, conditioning)
@@ -77,10 +84,12 @@ class MLPDiscriminator(nn.Module):
     """``norm`` may be ``none`` or ``layer`` (batch statistics would break gradient penalties)."""
 
     defaults_for = staticmethod(_defaults_for)
+    option_ranges = OPTION_RANGES
 
     def __init__(self, spec: DataSpec, *, conditioning: str = "none",
                  hidden: int | None = None, depth: int = 3, norm: str = "none"):
         super().__init__()
+        check_options("mlp discriminator", OPTION_RANGES, hidden=hidden, depth=depth)
         if norm not in ("none", "layer"):
             raise IncompatibleError(f"mlp discriminator: norm must be 'none' or 'layer', not {norm!r}.")
         self.in_shape = tuple(spec.shape)

@@ -16,9 +16,12 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.api import (
+    BASE_CHANNELS,
     DataSpec,
     IncompatibleError,
+    OptionRange,
     check_norm,
+    check_options,
     doubling_widths,
     init_normal_,
     norm2d,
@@ -28,6 +31,7 @@ from ganzoo_pix2pix.paired import image_to_image_shapes
 
 NORMS = ("batch", "instance", "layer", "none")
 PAPER_PATCH_SHARE = 70 / 256
+OPTION_RANGES = {"base_channels": BASE_CHANNELS, "n_layers": OptionRange(1, 8, integer=True)}
 
 
 def receptive_field(n_layers: int) -> int:
@@ -46,6 +50,8 @@ def default_layers(side: int) -> int:
 class PatchGANDiscriminator(nn.Module):
     """``D(output, input_image)`` (or ``D(image)``) → a map of raw patch scores."""
 
+    option_ranges = OPTION_RANGES
+
     @staticmethod
     def defaults_for(spec: DataSpec) -> dict[str, int]:
         """The layer count for this data's size, recorded in a run's plan."""
@@ -54,6 +60,8 @@ class PatchGANDiscriminator(nn.Module):
     def __init__(self, spec: DataSpec, *, conditioning: str = "image", base_channels: int = 64,
                  norm: str = "batch", n_layers: int | None = None):
         super().__init__()
+        check_options("patchgan discriminator", OPTION_RANGES, base_channels=base_channels,
+                      n_layers=n_layers)
         if conditioning == "class" or not spec.is_image:
             raise IncompatibleError(
                 "The patchgan discriminator judges images alone or together with an input "
@@ -67,7 +75,7 @@ class PatchGANDiscriminator(nn.Module):
         check_norm(norm, NORMS, "patchgan discriminator")
         self.in_shape = tuple(spec.shape)
         side = min(spec.shape[1:])
-        n_layers = n_layers or default_layers(side)
+        n_layers = n_layers if n_layers is not None else default_layers(side)
         if side // 2**n_layers < 3:
             raise IncompatibleError(
                 f"A patchgan with {n_layers} stride-2 layers needs images of at least "

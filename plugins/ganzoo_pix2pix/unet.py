@@ -16,21 +16,36 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganzoo.api import DataSpec, check_norm, doubling_widths, init_normal_, norm2d
+from ganzoo.api import (
+    BASE_CHANNELS,
+    DataSpec,
+    OptionRange,
+    check_norm,
+    check_options,
+    doubling_widths,
+    init_normal_,
+    norm2d,
+)
 
 from ganzoo_pix2pix.paired import image_to_image_shapes
 
 NORMS = ("batch", "instance", "none")
 DROPOUT_LAYERS = 3  # the paper's CD512-CD512-CD512 at the start of the decoder
+OPTION_RANGES = {"base_channels": BASE_CHANNELS, "dropout": OptionRange(0, 1),
+                 "max_depth": OptionRange(1, 16, integer=True)}
 
 
 class UNetGenerator(nn.Module):
     """``G(None, input_image)`` → output image in [-1, 1] (``latent_dim`` is 0)."""
 
+    option_ranges = OPTION_RANGES
+
     def __init__(self, spec: DataSpec, *, latent_dim: int = 0, conditioning: str = "image",
                  base_channels: int = 64, norm: str = "batch", dropout: float = 0.5,
                  max_depth: int = 8):
         super().__init__()
+        check_options("unet generator", OPTION_RANGES, base_channels=base_channels,
+                      dropout=dropout, max_depth=max_depth)
         in_channels, out_channels = image_to_image_shapes(spec, conditioning, "unet generator")
         check_norm(norm, NORMS, "unet generator")
         self.latent_dim = 0

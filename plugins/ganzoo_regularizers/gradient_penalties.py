@@ -11,7 +11,10 @@ from __future__ import annotations
 import torch
 from torch import Tensor, autograd, nn
 
-from ganzoo.api import IncompatibleError, Regularizer
+from ganzoo.api import IncompatibleError, OptionRange, Regularizer, check_options
+
+#: A penalty's weight: 0 (no penalty) or more; a negative one would reward steep gradients.
+WEIGHT = OptionRange(0)
 
 
 def _input_gradients(discriminator: nn.Module, x: Tensor, cond: object) -> Tensor:
@@ -45,8 +48,10 @@ class GradientPenalty(_PerSampleGradientPenalty):
     """
 
     name = "gradient-penalty"
+    option_ranges = {"weight": WEIGHT}
 
     def __init__(self, weight: float = 10.0):
+        check_options("gradient-penalty regularizer", self.option_ranges, weight=weight)
         self.weight = weight
 
     def d_term(self, discriminator: nn.Module, real: Tensor, fake: Tensor, cond: object) -> Tensor:
@@ -61,8 +66,10 @@ class R1(_PerSampleGradientPenalty):
     """``gamma/2 · E[‖∇D(x)‖₂²]`` on real data (Mescheder, Geiger & Nowozin 2018)."""
 
     name = "r1"
+    option_ranges = {"gamma": WEIGHT}
 
     def __init__(self, gamma: float = 10.0):
+        check_options("r1 regularizer", self.option_ranges, gamma=gamma)
         self.gamma = gamma
 
     def d_term(self, discriminator: nn.Module, real: Tensor, fake: Tensor, cond: object) -> Tensor:

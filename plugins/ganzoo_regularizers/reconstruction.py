@@ -5,13 +5,16 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganzoo.api import IncompatibleError, Regularizer
+from ganzoo.api import IncompatibleError, OptionRange, Regularizer, check_options
 
 
 class L1(Regularizer):
     """``weight · mean|G(x) − y|`` added to the generator's loss; ``y`` is the paired target."""
 
+    option_ranges = {"weight": OptionRange(0)}
+
     def __init__(self, weight: float = 100.0):
+        check_options("l1 regularizer", self.option_ranges, weight=weight)
         self.weight = weight
 
     def wrap_discriminator(self, discriminator: nn.Module) -> nn.Module:

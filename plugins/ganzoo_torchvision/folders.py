@@ -10,6 +10,11 @@ subfolders, each split reads its own; otherwise every tenth file (in sorted orde
 paired-folder reads ``--data-root/<split>/`` (e.g. facades: ``train/*.jpg``, ``test/*.jpg``),
 where each image holds the input A on its left half and the target B on its right half;
 items are ``(A, B)`` (pix2pix's AtoB), each half resized to a square (default 256).
+
+Both check every file when the dataset is built (its header and PIL's cheap integrity
+check, see ``image_sizes``), so a damaged file, an empty one or text named ``.jpg`` is
+named before training starts; paired-folder also refuses an image whose halves are not
+squares side by side (a width other than twice the height).
 """
 
 from __future__ import annotations
@@ -19,7 +24,15 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from ganzoo.api import DatasetUnavailableError, LazyImages, check_split, read_rgb, square
+from ganzoo.api import (
+    DatasetUnavailableError,
+    LazyImages,
+    bad_files_error,
+    check_split,
+    image_sizes,
+    read_rgb,
+    square,
+)
 
 IMAGE_SIZE = 64
 PAIRED_SIZE = 256
@@ -92,7 +105,21 @@ def image_folder(*, root: str | Path | None = None, split: str = "train",
             f"root has train/ and test/ subfolders, the split's own subfolder. Point "
             f"--data-root at such a folder."
         )
+    image_sizes(files, "image-folder")
     return FolderImages(files, image_size or IMAGE_SIZE)
+
+
+def _check_side_by_side(files: list[Path]) -> None:
+    """Refuse images that cannot be an A|B pair of squares: twice as wide as tall."""
+    odd = [f"{path} ({width}×{height})"
+           for path, (width, height) in zip(files, image_sizes(files, "paired-folder"))
+           if width != 2 * height]
+    if odd:
+        raise bad_files_error(
+            "paired-folder", "not A|B pairs: an input and a target square side by side, "
+            "twice as wide as tall, e.g. 512×256", odd,
+            "Join each input and its target side by side into one image, as in pix2pix's "
+            "facades set, or remove these files.")
 
 
 def paired_folder(*, root: str | Path | None = None, split: str = "train",
@@ -107,4 +134,5 @@ def paired_folder(*, root: str | Path | None = None, split: str = "train",
             f"holding the input A on its left half and the target B on its right half, as in "
             f"the facades set. Point --data-root at such a folder."
         )
+    _check_side_by_side(files)
     return PairedFolderImages(files, image_size or PAIRED_SIZE)

@@ -5,12 +5,15 @@ The three small sets are read once per process into uint8 arrays and returned as
 TensorDatasets; CelebA (200,000 photos) decodes each face on first access and keeps it
 (as a 64×64 uint8 square, 12 KiB a face).
 The files each set needs are read off torchvision's own class attributes, so the error
-message names exactly what torchvision will look for.
+message names exactly what torchvision will look for.  MNIST-format files are checked
+against their own headers first: torchvision's reader names no file when one is damaged.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
@@ -20,7 +23,14 @@ from torch import Tensor
 from torch.utils.data import TensorDataset
 from torchvision import datasets
 
-from ganzoo.api import check_split, data_root, resize, to_unit_range, unavailable
+from ganzoo.api import (
+    bad_files_error,
+    check_split,
+    data_root,
+    resize,
+    to_unit_range,
+    unavailable,
+)
 from ganzoo_torchvision.folders import FolderImages
 
 CELEBA_SIZE = 64
@@ -29,6 +39,34 @@ CELEBA_SIZE = 64
 def _mnist_files(cls: type[datasets.MNIST]) -> list[str]:
     names = [os.path.splitext(os.path.basename(url))[0] for url, _ in cls.resources]
     return [f"{cls.__name__}/raw/{name}" for name in names]
+
+
+def _idx_problem(path: Path) -> str | None:
+    """What is wrong with an uncompressed idx file of unsigned bytes, if anything: its magic
+    number (0x0000080N, N dimensions as the name's ``idxN`` says) and a size matching the
+    dimensions in its header."""
+    ndim = int(re.search(r"idx(\d)", path.name).group(1))  # type: ignore[union-attr]
+    header_size = 4 + 4 * ndim
+    with path.open("rb") as f:
+        header = f.read(header_size)
+    if len(header) < header_size:
+        return f"{len(header)} bytes, too short for an idx header"
+    if header[:4] != bytes([0, 0, 8, ndim]):
+        return "not an uncompressed idx file (wrong magic number)"
+    dims = [int.from_bytes(header[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+    expected, size = header_size + math.prod(dims), path.stat().st_size
+    return None if size == expected else f"{size} bytes where its header promises {expected}"
+
+
+def _check_idx_files(name: str, root: Path, files: list[str]) -> None:
+    """Refuse damaged (truncated, garbage, still gzipped) idx files, naming each."""
+    damaged = [f"{root / file} ({problem})" for file in files
+               if (root / file).is_file() and (problem := _idx_problem(root / file))]
+    if damaged:
+        raise bad_files_error(
+            name, "damaged", damaged,
+            "Replace them with the original uncompressed idx files (or delete them and add "
+            "--download on a machine with internet access).")
 
 
 def _cifar_files(cls: type[datasets.CIFAR10]) -> list[str]:
@@ -64,6 +102,8 @@ def _read_small(name: str, root: Path, download: bool, split: str) -> tuple[Tens
         "cifar10": (datasets.CIFAR10, _cifar_files(datasets.CIFAR10),
                     "cifar-10-python.tar.gz extracted"),
     }[name]
+    if cls in (datasets.MNIST, datasets.FashionMNIST):
+        _check_idx_files(name, root, files)
     ds = _open(name, files, root, download, cls, note=note, train=split == "train")
     images = torch.as_tensor(ds.data)
     images = images.unsqueeze(1) if images.ndim == 3 else images.permute(0, 3, 1, 2)
