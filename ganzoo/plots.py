@@ -2,17 +2,20 @@
 
 Image batches become grids through ``torchvision.utils``; points, walks and loss curves are
 drawn with matplotlib's object API on the Agg canvas, never through ``pyplot``, so nothing
-here changes a user's global matplotlib backend or leaks figures.
+here changes a user's global matplotlib backend or leaks figures.  Every picture is written
+atomically (:mod:`ganzoo.files`): a killed process never leaves half a PNG.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from torch import Tensor
+
+from ganzoo.files import atomic_writer
+from ganzoo.training.metrics_log import read_rows
 
 #: Columns of metrics.jsonl that are not losses.
 _NOT_LOSSES = {"step", "images_per_s", "elapsed_s"}
@@ -24,7 +27,14 @@ def save_image_grid(images: Tensor, path: str | Path, nrow: int | None = None) -
 
     images = images.detach().float().cpu()
     nrow = nrow or max(1, math.ceil(math.sqrt(len(images))))
-    save_image(images, Path(path), nrow=nrow, padding=2, normalize=True, value_range=(-1, 1))
+    with atomic_writer(path, fsync=False) as handle:
+        save_image(images, handle, format="png", nrow=nrow, padding=2, normalize=True,
+                   value_range=(-1, 1))
+
+
+def _save(fig: Any, path: str | Path) -> None:
+    with atomic_writer(path, fsync=False) as handle:
+        fig.savefig(handle, format="png")
 
 
 def _figure(size: tuple[float, float] = (5.0, 5.0)):  # type: ignore[no-untyped-def]
@@ -64,7 +74,7 @@ def save_scatter(points: Tensor, path: str | Path, reference: Tensor | None = No
     ax.scatter(pts[:, 0], pts[:, 1], s=4, c="tab:blue", alpha=0.6, linewidths=0,
                label="generated")
     ax.legend(loc="upper right", markerscale=3, fontsize="small")
-    fig.savefig(Path(path))
+    _save(fig, path)
 
 
 def save_strip(walks: Tensor, path: str | Path, reference: Tensor | None = None,
@@ -85,24 +95,23 @@ def save_strip(walks: Tensor, path: str | Path, reference: Tensor | None = None,
     _points_axes(ax, reference, walks.flatten(0, 1), title)
     for walk in walks:
         ax.plot(walk[:, 0], walk[:, 1], "-o", markersize=2.5, linewidth=1, alpha=0.8)
-    fig.savefig(Path(path))
+    _save(fig, path)
 
 
-def read_metrics(path: str | Path) -> list[dict[str, float]]:
-    """The rows of a run's ``metrics.jsonl``."""
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def save_loss_curves(metrics_jsonl_path: str | Path, path: str | Path,
                      keys: Sequence[str] | None = None) -> None:
-    """Plot the losses (and regularizer terms) of a metrics log against the step."""
-    rows = read_metrics(metrics_jsonl_path)
+    """Plot the losses (and regularizer terms) of a metrics log against the step; torn
+    lines and values that are not numbers are left out."""
+    rows = read_rows(Path(metrics_jsonl_path))
     if keys is None:
         keys = [k for k in dict.fromkeys(k for r in rows for k in r) if k not in _NOT_LOSSES]
     fig, ax = _figure((6.0, 3.5))
     for key in keys:
-        pts = [(r["step"], r[key]) for r in rows if key in r]
+        pts = [(r["step"], r[key]) for r in rows if _is_number(r.get(key))]
         if pts:
             steps, values = zip(*pts)
             ax.plot(steps, values, label=key, linewidth=1)
@@ -111,5 +120,5 @@ def save_loss_curves(metrics_jsonl_path: str | Path, path: str | Path,
     ax.grid(alpha=0.3)
     if keys:
         ax.legend(fontsize="small")
-    fig.savefig(Path(path))
+    _save(fig, path)
 

@@ -241,7 +241,7 @@ def test_cli_gives_every_model_the_same_budget_and_part_options(
     result = run_cli("bench", "--models", "gan,wgan-gp", "--datasets", "ring8", "--steps", "7",
                      "--g-opt", "hidden=8", "--no-references", "--quiet",
                      "--out", str(tmp_path))
-    assert result.code == 0, result.err
+    assert result.code == 2 and "None of the 2 trained cells finished" in result.err  # the spy
     assert [(p.model, o.steps, p.batch_size, p.generator.options["hidden"])
             for p, o in no_training] == [("gan", 7, 256, 8), ("wgan-gp", 7, 256, 8)]  # points: 256
     assert [r["status"] for r in _rows(tmp_path)] == ["failed", "failed"]  # the spy raised
@@ -253,7 +253,56 @@ def test_cli_default_budget_follows_the_kind_of_data(
 ) -> None:
     result = run_cli("bench", "--models", "gan", "--datasets", "ring8,mnist-5k",
                      "--no-references", "--quiet", "--out", str(tmp_path))
-    assert result.code == 0, result.err
+    assert result.code == 2, result.err  # the spy failed every cell
     assert [(p.dataset, o.steps, p.batch_size) for p, o in no_training] == [
         ("ring8", DEFAULT_STEPS["points"], default_batch_size("points")),
         ("mnist-5k", DEFAULT_STEPS["image"], default_batch_size("image"))]
+
+
+def test_a_misspelled_part_option_is_refused_before_the_out_folder_records_it(
+    run_cli: Any, tmp_path: Path, no_training: list[Any]
+) -> None:
+    out = tmp_path / "bench"
+    args = ["bench", "--models", "gan,wgan-gp", "--datasets", "ring8", "--steps", "7",
+            "--no-references", "--quiet", "--out", str(out)]
+    typo = run_cli(*args, "--g-opt", "hiddn=8")
+    assert typo.code == 2 and "has no option 'hiddn'" in typo.err
+    assert "Nothing was run" in typo.err and no_training == []
+    assert not (out / "bench.json").exists()
+    fixed = run_cli(*args, "--g-opt", "hidden=8")  # the folder takes the corrected settings
+    assert "other settings" not in fixed.err and len(no_training) == 2
+
+
+def test_a_bench_where_every_trained_cell_failed_exits_non_zero_and_can_be_retried(
+    run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ganzoo.training import loop
+
+    real_train = loop.train
+
+    def crash(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("out of memory, say")
+
+    args = ["bench", "--models", "gan", "--datasets", "ring8", "--steps", "10",
+            "--num-samples", "200", "--no-references", "--quiet", "--out", str(tmp_path)]
+    monkeypatch.setattr(loop, "train", crash)
+    failed = run_cli(*args)
+    assert failed.code == 2 and "None of the 1 trained cells finished" in failed.err
+    monkeypatch.setattr(loop, "train", real_train)
+    assert run_cli(*args).code == 0
+    assert [r["status"] for r in _rows(tmp_path)] == ["ok"]
+
+
+def test_a_rerun_removes_leftover_temporary_files_and_reads_a_torn_metrics_log(
+    tiny_bench: Path, no_training: list[Any]
+) -> None:
+    leftovers = [tiny_bench / ".results.jsonl.1f2e3d.tmp",
+                 tiny_bench / "figures" / ".gan-ring8-seed0-samples.png.4c5b6a.tmp"]
+    for leftover in leftovers:
+        leftover.write_bytes(b"killed mid-write")
+    with open(tiny_bench / "runs" / "gan-ring8-seed0" / "metrics.jsonl", "ab") as log:
+        log.write(b'{"step": 31, "d_lo\x00\x00')  # newer than its loss curves: redrawn
+    _bench(_request(tiny_bench, ["gan"], seeds=2, references=True))
+    assert not any(p.exists() for p in leftovers)
+    assert (tiny_bench / "figures" / "gan-ring8-seed0-losses.png").stat().st_mtime >= (
+        tiny_bench / "runs" / "gan-ring8-seed0" / "metrics.jsonl").stat().st_mtime

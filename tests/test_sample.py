@@ -123,3 +123,25 @@ def test_image_to_image_sampling_from_an_input_file(run_cli, pix2pix_run, gan_ru
     not_i2i = run_cli("sample", str(gan_run), "--input", str(tmp_path / "edge.png"),
                       "--out", str(tmp_path / "x.png"))
     assert not_i2i.code != 0 and "image-to-image" in not_i2i.err
+
+
+@pytest.mark.parametrize("inside", ["checkpoints/last.pt", "checkpoints/other.npy",
+                                    "samples/final.png", "losses.png"])
+def test_sample_never_writes_into_the_runs_own_files(run_cli, gan_run, inside):
+    target = gan_run / inside
+    before = target.read_bytes() if target.exists() else None
+    result = run_cli("sample", str(gan_run), "-n", "4", "--out", str(target))
+    assert result.code == 2 and "one of the run's own files" in result.err
+    assert (target.read_bytes() if target.exists() else None) == before
+    assert load_run(gan_run).step == 6
+
+
+def test_sample_to_a_folder_or_below_a_file_is_a_clear_error(run_cli, gan_run, tmp_path):
+    (tmp_path / "folder.png").mkdir()
+    (tmp_path / "a-file").write_text("")
+    for out, named in ((tmp_path / "folder.png", "folder.png"),
+                       (tmp_path / "a-file" / "grid.png", "a-file")):
+        result = run_cli("sample", str(gan_run), "--out", str(out))
+        assert result.code == 2, result.err
+        assert "Unexpected" not in result.err and named in result.err
+    assert "a file is in the way" in result.err

@@ -9,16 +9,22 @@ of a useless one).
 The *settings* are what decide a cell's figures: the budget (generator updates, batch size)
 and how figures are measured (metrics, number of samples).  One output folder holds one set
 of settings, so every row in it was produced under the same budget; the grid itself (models,
-datasets, seeds) may grow between runs.
+datasets, seeds) may grow between runs.  Settings a model cannot take (a misspelled
+``--g-opt``) are refused by :func:`check_part_options` before a folder records them.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
+from ganzoo.errors import GanzooError
 from ganzoo.recipe import Recipe
+from ganzoo.training.config import TrainConfig
+
+if TYPE_CHECKING:
+    from ganzoo.registry import Registry
 
 TRAINED = "trained"
 UNTRAINED = "untrained"
@@ -171,3 +177,49 @@ def grid(
             Cell(TRAINED, dataset, model, seed) for model in models for seed in range(seeds)
         )
     return cells
+
+
+def train_config(cell: Cell, settings: Settings, data_kind: str, out: Path, *,
+                 device: str = "cpu", trackers: tuple[str, ...] = (),
+                 resume: bool = False) -> TrainConfig:
+    """The training request of a trained cell, or of an untrained one (0 steps), in its
+    run folder under ``out``."""
+    return TrainConfig(
+        model=cell.model or "",
+        dataset=cell.dataset,
+        steps=settings.steps_for(data_kind) if cell.kind == TRAINED else 0,
+        batch_size=settings.batch_size_for(data_kind),
+        seed=cell.seed,
+        generator_options=dict(settings.generator_options),
+        discriminator_options=dict(settings.discriminator_options),
+        device=device,
+        out=cell.run_dir(out),
+        resume=resume,
+        trackers=trackers if cell.kind == TRAINED else (),
+    )
+
+
+def check_part_options(cells: Iterable[Cell], settings: Settings, registry: "Registry") -> None:
+    """Refuse part options (``--g-opt``, ``--d-opt``) that a model's parts do not take,
+    before anything trains or an output folder records them.  A model that cannot train on
+    a dataset whatever the options is left to fail in its cells, like any other failure."""
+    from ganzoo.training.resolve import resolve_plan
+
+    if not (settings.generator_options or settings.discriminator_options):
+        return
+    bare = replace(settings, generator_options={}, discriminator_options={})
+    pairs = {(c.model, c.dataset): c for c in cells if c.kind == TRAINED}
+    for cell in pairs.values():
+        data_kind = registry.get("dataset", cell.dataset).load().spec.kind
+        try:
+            resolve_plan(train_config(cell, bare, data_kind, Path()), registry)
+        except GanzooError:
+            continue
+        try:
+            resolve_plan(train_config(cell, settings, data_kind, Path()), registry)
+        except GanzooError as exc:
+            raise GanzooError(
+                f"The part options do not fit {cell.model} on {cell.dataset}: {exc} Every "
+                "model gets the same --g-opt and --d-opt; fix them, or bench that model "
+                "separately. Nothing was run, and the output folder was left as it was."
+            ) from exc

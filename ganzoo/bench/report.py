@@ -1,7 +1,8 @@
 """The bench's files: results.csv, report.md and report.html, with PNGs in ``figures/``.
 
 Everything here is rebuilt from the rows of results.jsonl, so a resumed or extended bench
-reports every cell it holds, not only those of the last invocation.
+reports every cell it holds, not only those of the last invocation.  Every file is written
+atomically: a killed bench leaves the previous report whole.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import csv
 import io
 import json
 import platform
-import shutil
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 from ganzoo import __version__
 from ganzoo.bench.cells import BUDGET_DEFINITION, REAL, TRAINED
 from ganzoo.bench.document import Code, Document, Figure, Heading, Paragraph, Table
-from ganzoo.bench.results import OK, write_atomic
+from ganzoo.bench.results import OK
 from ganzoo.bench.summary import Group, by_dataset, group_rows, summary_table
+from ganzoo.files import atomic_write_bytes, atomic_write_text, remove_temp_files
 from ganzoo.registry import Registry
 
 if TYPE_CHECKING:
@@ -36,12 +37,14 @@ _PACKAGES = ("torch", "torchvision", "torch-fidelity", "numpy", "pluggy", "rich"
 def write_reports(
     out: Path, rows: list[dict[str, Any]], request: "BenchRequest", registry: Registry
 ) -> None:
-    """Write results.csv, the PNGs, report.md and report.html under ``out``."""
-    write_atomic(out / "results.csv", results_csv(rows))
+    """Write results.csv, the PNGs, report.md and report.html under ``out`` (while holding
+    the folder's lock: temporary files a killed bench left in ``figures/`` are removed)."""
+    remove_temp_files(out / FIGURES_DIR)
+    atomic_write_text(out / "results.csv", results_csv(rows), fsync=False)
     groups = group_rows(rows)
     document = build_document(out, groups, request, registry)
-    write_atomic(out / "report.md", document.markdown())
-    write_atomic(out / "report.html", document.html())
+    atomic_write_text(out / "report.md", document.markdown(), fsync=False)
+    atomic_write_text(out / "report.html", document.html(), fsync=False)
 
 
 def results_csv(rows: list[dict[str, Any]]) -> str:
@@ -142,13 +145,11 @@ def _figures(out: Path, groups: list[Group]) -> list[tuple[str, str]]:
         where = f"{group.label}, seed {row['seed']}"
         samples = run_dir / "samples" / "final.png"
         if samples.exists():
-            folder.mkdir(exist_ok=True)
             target = folder / f"{row['cell']}-samples.png"
-            shutil.copyfile(samples, target)
+            atomic_write_bytes(target, samples.read_bytes(), fsync=False)
             images.append((f"{FIGURES_DIR}/{target.name}", f"samples · {where}"))
         metrics_log = run_dir / "metrics.jsonl"
         if group.kind == TRAINED and metrics_log.exists():
-            folder.mkdir(exist_ok=True)
             target = folder / f"{row['cell']}-losses.png"
             if not target.exists() or target.stat().st_mtime < metrics_log.stat().st_mtime:
                 save_loss_curves(metrics_log, target)

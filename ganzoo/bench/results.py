@@ -2,7 +2,8 @@
 
 ``OUT/bench.json`` holds the settings the folder was started with; ``OUT/results.jsonl``
 holds one row per cell (the latest outcome of that cell), rewritten atomically after every
-cell so that an interrupted bench loses at most the cell it was in.  A cell whose row says
+cell so that an interrupted bench loses at most the cell it was in.  Opening a folder removes
+the temporary files a killed bench left in it.  A cell whose row says
 ``ok`` is finished and skipped on a re-run; any other status is run again (an interrupted
 cell resumes its training from its checkpoint).
 """
@@ -10,12 +11,12 @@ cell resumes its training from its checkpoint).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from ganzoo.bench.cells import Cell, Settings
 from ganzoo.errors import GanzooError
+from ganzoo.files import atomic_write_text, make_folder, remove_temp_files
 
 SETTINGS_FILE = "bench.json"
 RESULTS_FILE = "results.jsonl"
@@ -23,13 +24,6 @@ RESULTS_FILE = "results.jsonl"
 OK = "ok"
 FAILED = "failed"
 INTERRUPTED = "interrupted"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so readers never see half."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 class SettingsMismatchError(GanzooError):
@@ -46,11 +40,13 @@ class ResultsStore:
 
     @classmethod
     def open(cls, out: Path, settings: Settings) -> "ResultsStore":
-        """Open (or start) ``out``; refuse if it was started with different settings."""
-        out.mkdir(parents=True, exist_ok=True)
+        """Open (or start) ``out``; refuse if it was started with different settings.  Only
+        while holding the folder's lock: it removes temporary files left there."""
+        make_folder(out)
+        remove_temp_files(out)
         settings_path = out / SETTINGS_FILE
         if settings_path.exists():
-            recorded = Settings.from_json(json.loads(settings_path.read_text())["settings"])
+            recorded = read_settings(settings_path)
             changes = settings.differences(recorded)
             if changes:
                 raise SettingsMismatchError(
@@ -60,7 +56,8 @@ class ResultsStore:
                     "choose a new --out for the new settings."
                 )
         else:
-            write_atomic(settings_path, json.dumps({"settings": settings.to_json()}, indent=2))
+            atomic_write_text(settings_path,
+                              json.dumps({"settings": settings.to_json()}, indent=2))
         return cls(out, settings, read_rows(out / RESULTS_FILE))
 
     def row(self, cell: Cell) -> dict[str, Any] | None:
@@ -74,11 +71,22 @@ class ResultsStore:
         """Keep ``row`` as its cell's outcome and rewrite results.jsonl."""
         self._rows[row["cell"]] = row
         text = "".join(json.dumps(r, sort_keys=False) + "\n" for r in self._rows.values())
-        write_atomic(self.out / RESULTS_FILE, text)
+        atomic_write_text(self.out / RESULTS_FILE, text)
 
     @property
     def rows(self) -> list[dict[str, Any]]:
         return list(self._rows.values())
+
+
+def read_settings(path: Path) -> Settings:
+    """The settings a bench folder was started with."""
+    try:
+        return Settings.from_json(json.loads(path.read_text(encoding="utf-8"))["settings"])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise GanzooError(
+            f"{path} is damaged ({type(exc).__name__}: {exc}). Choose a new --out, or "
+            "delete that file to let this bench's settings be recorded again."
+        ) from exc
 
 
 def read_rows(path: Path) -> dict[str, dict[str, Any]]:
@@ -91,10 +99,10 @@ def read_rows(path: Path) -> dict[str, dict[str, Any]]:
             continue
         try:
             row = json.loads(line)
-        except json.JSONDecodeError as exc:
+            rows[row["cell"]] = row
+        except (ValueError, KeyError, TypeError) as exc:
             raise GanzooError(
-                f"{path} line {number} is not valid JSON ({exc}). Remove that line (its cell "
-                "will run again) or choose a new --out."
+                f"{path} line {number} is not a result row ({type(exc).__name__}: {exc}). "
+                "Remove that line (its cell will run again) or choose a new --out."
             ) from exc
-        rows[row["cell"]] = row
     return rows

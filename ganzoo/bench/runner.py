@@ -28,7 +28,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from ganzoo.bench.cells import REAL, TRAINED, Cell, Settings, grid
+from ganzoo.bench.cells import (
+    REAL, TRAINED, Cell, Settings, check_part_options, grid, train_config)
 from ganzoo.bench.results import FAILED, INTERRUPTED, OK, ResultsStore
 from ganzoo.errors import GanzooError
 from ganzoo.lifecycle import Lifecycle
@@ -101,6 +102,7 @@ def validate(request: BenchRequest, registry: Registry) -> None:
         raise GanzooError(
             f"--num-samples must be at least 2 (got {request.settings.num_samples})."
         )
+    check_part_options(request.cells, request.settings, registry)
 
 
 def flatten(
@@ -228,7 +230,6 @@ class BenchRunner:
 
     def _train(self, cell: Cell, row: dict[str, Any]) -> Path:
         """Train (or resume) the cell's run; the untrained reference stops at step 0."""
-        from ganzoo.training.config import TrainConfig
         from ganzoo.training.loop import train
         from ganzoo.training.run import prepare_run
 
@@ -239,19 +240,9 @@ class BenchRunner:
             shutil.rmtree(run_dir)  # a bench-owned folder of an attempt that never started
         settings = self.request.settings
         data_kind = self.registry.get("dataset", cell.dataset).load().spec.kind
-        config = TrainConfig(
-            model=cell.model or "",
-            dataset=cell.dataset,
-            steps=settings.steps_for(data_kind) if cell.kind == TRAINED else 0,
-            batch_size=settings.batch_size_for(data_kind),
-            seed=cell.seed,
-            generator_options=dict(settings.generator_options),
-            discriminator_options=dict(settings.discriminator_options),
-            device=self.request.device,
-            out=run_dir,
-            resume=checkpoint.exists(),
-            trackers=self.request.trackers if cell.kind == TRAINED else (),
-        )
+        config = train_config(cell, settings, data_kind, self.request.out,
+                              device=self.request.device, trackers=self.request.trackers,
+                              resume=checkpoint.exists())
         # a resumed cell adds this call's time to what its earlier attempt recorded
         earlier = (self.store.row(cell) or {}) if config.resume else {}
         plan, options = prepare_run(config, self.registry)

@@ -7,7 +7,10 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from ganzoo.bench.cells import DEFAULT_STEPS, Settings, default_batch_size, describe_defaults
+from ganzoo.bench.cells import (
+    DEFAULT_STEPS, TRAINED, Settings, default_batch_size, describe_defaults)
+from ganzoo.bench.results import OK
+from ganzoo.errors import GanzooError
 
 DEFAULT_DATASETS = "mnist-5k"
 
@@ -65,7 +68,8 @@ def bench_command(
     Re-running with the same --out resumes: finished cells are skipped and an interrupted
     cell continues from its checkpoint. Models, datasets and seeds may be added; a folder
     started with other --steps, --batch-size, --g-opt, --d-opt, --metrics or --num-samples
-    is refused, since its figures would not compare.
+    is refused, since its figures would not compare. Part options a model cannot take are
+    refused before anything runs; when no trained cell finishes, the command fails.
 
     \b
       ganzoo bench --models dcgan,wgan
@@ -96,4 +100,11 @@ def bench_command(
     console = Console()
     if not console.is_terminal:
         console = Console(width=200)
-    run_bench(request, console=console, progress=not quiet)
+    rows = run_bench(request, console=console, progress=not quiet)
+    trained = [r for r in rows if r["kind"] == TRAINED]
+    if not any(r["status"] == OK for r in trained):
+        raise GanzooError(
+            f"None of the {len(trained)} trained cells finished (the errors are above and in "
+            f"{out / 'report.md'}). Fix the cause and re-run the same command: it retries the "
+            "failed cells."
+        )

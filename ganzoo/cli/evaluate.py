@@ -1,4 +1,5 @@
-"""``ganzoo eval RUN``: measure a trained run, print the figures, store them in ``eval.json``."""
+"""``ganzoo eval RUN``: measure a trained run, print the figures, store them in ``eval.json``
+(or the file ``--out`` names)."""
 
 from __future__ import annotations
 
@@ -66,23 +67,28 @@ def _table(run_dir: Path, results: dict[str, dict[str, Any]]) -> Table:
 @click.option("--inception-weights", type=click.Path(path_type=Path, dir_okay=False),
               help="torch-fidelity's Inception-v3 weights file "
                    "(weights-inception-2015-12-05-6726825d.pth); also $GANZOO_INCEPTION_WEIGHTS.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              help="Store the figures in this JSON file instead of RUN_DIR/eval.json "
+                   "(e.g. when the run folder is read-only).")
 def eval_command(run_dir: Path, metrics: str | None, num_samples: int | None, device: str,
-                 seed: int, inception_weights: Path | None) -> None:
+                 seed: int, inception_weights: Path | None, out: Path | None) -> None:
     """Measure the trained run in RUN_DIR against its dataset's test split.
 
-    Figures and how each was measured are merged into RUN_DIR/eval.json.
+    Figures and how each was measured are merged into RUN_DIR/eval.json (or --out FILE),
+    which is checked to be writable before anything is measured.
 
     \b
       ganzoo eval runs/dcgan-mnist-5k
       ganzoo eval runs/gan-ring8 --metrics mode-coverage
       ganzoo eval runs/pix2pix-edges2digits --metrics l1,psnr,ssim,fid
     """
-    from ganzoo.metrics.evaluate import EVAL_FILE, evaluate_run
+    from ganzoo.metrics.evaluate import evaluate_run
+    from ganzoo.training.run import RunPaths
 
     results = evaluate_run(
         run_dir, _split_names(metrics), num_samples=num_samples, device=device, seed=seed,
-        inception_weights=inception_weights,
+        inception_weights=inception_weights, out=out,
     )
     console = Console()
     console.print(_table(run_dir, results))
-    console.print(f"Saved to {escape(str(run_dir / EVAL_FILE))}")
+    console.print(f"Saved to {escape(str(out or RunPaths(run_dir).eval))}")

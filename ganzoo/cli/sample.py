@@ -4,6 +4,8 @@
 models, input | output pairs for image-to-image models, a scatter over the real data for
 points); ``.pt`` and ``.npy`` write the raw samples.  ``--interpolate`` writes latent walks
 instead: a strip of ``--steps`` columns per walk (or, for points, lines over the data).
+The output is checked before anything is drawn: never one of the run's own files, never a
+folder, always somewhere writable; it is written atomically.
 """
 
 from __future__ import annotations
@@ -50,10 +52,32 @@ def _save_raw(samples: Any, out: Path) -> None:
     import numpy as np
     import torch
 
-    if out.suffix.lower() == ".pt":
-        torch.save(samples.contiguous(), out)
-    else:
-        np.save(out, samples.numpy())
+    from ganzoo.files import atomic_writer
+
+    with atomic_writer(out, fsync=False) as handle:
+        if out.suffix.lower() == ".pt":
+            torch.save(samples.contiguous(), handle)
+        else:
+            np.save(handle, samples.numpy())
+
+
+def check_output(out: Path, run_dir: Path) -> None:
+    """Refuse an output that would overwrite the run's own files, or cannot be written."""
+    from ganzoo.files import check_writable
+    from ganzoo.training.run import RunPaths
+
+    if out.suffix.lower() not in FORMATS:
+        raise GanzooError(
+            f"Cannot tell what to write to {out}: use a .png (picture), .pt or .npy "
+            "(raw samples) file name."
+        )
+    if RunPaths(run_dir).owns(out):
+        raise GanzooError(
+            f"--out {out} is one of the run's own files: ganzoo sample never writes into a "
+            "run's checkpoints/ or samples/, nor over its config.json, metrics.jsonl, "
+            "eval.json or losses.png. Choose another file, e.g. --out grid.png."
+        )
+    check_writable(out)
 
 
 @click.command("sample")
@@ -82,11 +106,7 @@ def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | No
       ganzoo sample runs/pix2pix-edges2digits --input edges.png --out translated.png
       ganzoo sample runs/dcgan-mnist-5k --interpolate --steps 12 --out walks.png
     """
-    if out.suffix.lower() not in FORMATS:
-        raise GanzooError(
-            f"Cannot tell what to write to {out}: use a .png (picture), .pt or .npy "
-            "(raw samples) file name."
-        )
+    check_output(out, run_dir)
     import torch
 
     from ganzoo import plots
@@ -105,7 +125,6 @@ def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | No
             f"--class needs a class-conditional model; {run.plan.model!r} is not "
             "(train one such as cgan)."
         )
-    out.parent.mkdir(parents=True, exist_ok=True)
     png = out.suffix.lower() == ".png"
     points = not run.spec.is_image
 

@@ -7,11 +7,14 @@ same index order.  Shuffling draws from the batcher's own ``torch.Generator``, s
 order of a resumed run is exactly that of an uninterrupted one, whatever else used the
 global random state.  Each epoch drops its last incomplete batch (batch statistics stay
 comparable); under ``torch.distributed`` every process takes its own shard of the order.
+A run resumed on a dataset of another size (``--data-root`` may change) cannot continue the
+saved order: it starts that epoch over on the new data, with a warning.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
 import torch
@@ -128,14 +131,24 @@ class Batcher:
         )
 
     def state_dict(self) -> dict[str, Any]:
-        """Where the batches are: this epoch's shuffling seed state and the position in it."""
+        """Where the batches are: this epoch's shuffling seed state, the position in it and
+        the size of the dataset the order was drawn for."""
         return {"epoch_rng": self._epoch_rng.clone(), "epoch": self.epoch,
-                "position": self._position}
+                "position": self._position, "size": self._size}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.epoch = state["epoch"] - 1
         self._start_epoch(state["epoch_rng"])
-        self._position = state["position"]
+        size = state.get("size", self._size)  # older checkpoints did not record it
+        if size == self._size and state["position"] <= len(self._order):
+            self._position = state["position"]
+            return
+        warnings.warn(
+            f"The dataset has {self._size} samples now"
+            + (f", {size} when the checkpoint was saved" if size != self._size else "")
+            + f": the data changed, so epoch {self.epoch} starts over on the new data.",
+            stacklevel=2,
+        )
 
 
 def fixed_sample(dataset: Dataset, count: int) -> tuple[Tensor, ...]:

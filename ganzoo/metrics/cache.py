@@ -21,6 +21,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ganzoo.files import atomic_writer
+
 CACHE_ENV = "GANZOO_CACHE"
 
 
@@ -58,17 +60,10 @@ def file_sha256(path: Path) -> str:
 
 
 def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Write ``path`` through ``write(handle)`` into a temporary file beside it, then rename
-    it into place: readers never see half a file.  Permissions follow the umask."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            write(handle)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Write ``path`` through ``write(handle)`` atomically (:func:`ganzoo.files.atomic_writer`;
+    no fsync: a lost cache entry is computed again)."""
+    with atomic_writer(path, fsync=False) as handle:
+        write(handle)
 
 
 def atomic_save(obj: Any, path: Path) -> None:

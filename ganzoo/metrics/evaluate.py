@@ -1,9 +1,10 @@
 """Evaluating a run folder (or the real data itself) with registered metrics.
 
 :func:`evaluate_run` loads a run's EMA generator, measures it against the dataset's ``test``
-split and merges the figures into ``eval.json`` in the run folder.  :func:`evaluate_real`
-measures held-out real data (the training split) the same way: the floor a perfect
-generator would reach.  Both return ``{metric: {"values": {figure: float},
+split and merges the figures into ``eval.json`` in the run folder (or another file), which
+it checks can be written before measuring anything: figures are never computed to be lost.
+:func:`evaluate_real` measures held-out real data (the training split) the same way: the
+floor a perfect generator would reach.  Both return ``{metric: {"values": {figure: float},
 "measured_with": {...}}}``, which is also the layout of ``eval.json``.
 """
 
@@ -23,11 +24,10 @@ from torch.utils.data import Dataset
 from ganzoo import __version__
 from ganzoo.data.spec import DatasetInfo
 from ganzoo.errors import GanzooError
+from ganzoo.files import WriteError, atomic_write_text, check_writable
 from ganzoo.metrics.base import Measurement, Metric, MetricNotApplicableError, MetricTask
-from ganzoo.metrics.cache import atomic_write
 from ganzoo.registry import DISABLE_ENV, Entry, Registry
 
-EVAL_FILE = "eval.json"
 REFERENCE_SPLIT = "test"
 HELD_OUT_SPLIT = "train"
 
@@ -103,7 +103,8 @@ def evaluate(
     """Compute ``metrics`` on one task; each record gains ``seconds`` and ``extra``.
 
     With ``skip_errors`` a metric that fails with a :class:`GanzooError` (no feature
-    extractor for this data, say) is reported on ``console`` and left out.
+    extractor for this data, say) is reported on ``console`` and left out; if every metric
+    fails, that is an error naming each reason.
     """
     task.requested = tuple(metric for _, metric in metrics)
     results: dict[str, Measurement] = {}
@@ -124,6 +125,9 @@ def evaluate(
         measurement.measured_with.update(
             seconds=round(time.perf_counter() - started, 3), ganzoo=__version__, **(extra or {}))
         results[name] = measurement
+    if metrics and not results:
+        reasons = " ".join(f"{', '.join(names)}: {reason}" for reason, names in skipped.items())
+        raise GanzooError(f"No metric could be computed, so nothing was stored. {reasons}")
     for reason, names in skipped.items():
         (console or Console(stderr=True)).print(
             f"[yellow]Skipped {', '.join(names)}:[/] {escape(reason)}", soft_wrap=True)
@@ -134,23 +138,46 @@ def _as_json(results: dict[str, Measurement]) -> dict[str, dict[str, Any]]:
     return {name: m.to_json() for name, m in results.items()}
 
 
-def read_eval(run_dir: str | Path) -> dict[str, dict[str, Any]]:
-    """The figures stored in a run folder's ``eval.json`` (empty when there are none)."""
-    path = Path(run_dir) / EVAL_FILE
+def read_eval(path: Path) -> dict[str, dict[str, Any]]:
+    """The figures stored in the ``eval.json`` at ``path`` (empty when there are none)."""
     if not path.exists():
         return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        stored = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
-        raise GanzooError(f"{path} is damaged ({exc}); delete it and evaluate again.") from exc
+        stored = exc
+    if not isinstance(stored, dict):
+        raise GanzooError(f"{path} is damaged ({stored}); delete it and evaluate again.")
+    return stored
 
 
-def write_eval(run_dir: str | Path, results: dict[str, dict[str, Any]]) -> Path:
-    """Merge ``results`` into ``eval.json`` (atomically), keeping other metrics' figures."""
-    path = Path(run_dir) / EVAL_FILE
-    merged = {**read_eval(run_dir), **results}
-    text = json.dumps(merged, indent=2) + "\n"
-    atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
+def write_eval(path: Path, results: dict[str, dict[str, Any]]) -> None:
+    """Merge ``results`` into the ``eval.json`` at ``path`` atomically, keeping other
+    metrics' figures."""
+    merged = {**read_eval(path), **results}
+    atomic_write_text(path, json.dumps(merged, indent=2) + "\n")
+
+
+def _eval_file(run_dir: Path, out: Path | str | None) -> Path:
+    """Where the figures go: the run's ``eval.json``, or ``out`` (never another of the
+    run's own files); checked before measuring, so figures are never computed to be lost."""
+    from ganzoo.training.run import RunPaths
+
+    paths = RunPaths(run_dir)
+    path = paths.eval if out is None else Path(out)
+    if paths.owns(path) and path.resolve() != paths.eval.resolve():
+        raise GanzooError(
+            f"{path} is one of the run's own files; store the figures in another file, "
+            "e.g. --out figures.json."
+        )
+    try:
+        check_writable(path)
+    except WriteError as exc:
+        instead = "" if out is not None else (
+            " Or store the figures in another file: --out FILE (ganzoo eval), out= "
+            "(evaluate_run).")
+        raise WriteError(f"{exc} Nothing was measured.{instead}") from exc
+    read_eval(path)  # figures are merged into it: a damaged one is refused now, not after
     return path
 
 
@@ -191,11 +218,13 @@ def evaluate_run(
     inception_weights: Path | str | None = None,
     cache_dir: Path | None = None,
     console: Console | None = None,
+    out: Path | str | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Measure a trained run against its dataset's test split; merge into ``eval.json``.
 
     ``metrics=None`` computes every registered metric that applies to the run's data and
-    conditioning, leaving out (with a warning) those that cannot be computed here.
+    conditioning, leaving out (with a warning) those that cannot be computed here.  The
+    figures go to ``out`` if given, else to the run folder's ``eval.json``.
     """
     from ganzoo.training.run import load_run
 
@@ -205,6 +234,7 @@ def evaluate_run(
             f"No run folder at {run_dir}. Pass the folder a 'ganzoo train' run wrote "
             "(e.g. runs/dcgan-mnist-5k)."
         )
+    eval_file = _eval_file(run_dir, out)
     registry = _registry(registry)
     run = load_run(run_dir, device=device, registry=registry)
     conditioning = run.plan.conditioning
@@ -227,7 +257,7 @@ def evaluate_run(
         extra={"model": run.plan.model, "checkpoint_step": run.step},
     )
     figures = _as_json(results)
-    write_eval(run_dir, figures)
+    write_eval(eval_file, figures)
     return figures
 
 

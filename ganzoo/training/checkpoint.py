@@ -19,9 +19,7 @@ newer format is refused with a clear message.
 
 from __future__ import annotations
 
-import os
 import random
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +27,7 @@ import numpy as np
 import torch
 
 from ganzoo.errors import GanzooError
+from ganzoo.files import WriteError, atomic_writer
 
 CHECKPOINT_FORMAT = 2
 
@@ -100,18 +99,17 @@ def unpack(state: dict[str, Any], *, method: Any, ema: Any, batches: Any, path: 
 
 
 def save_checkpoint(state: dict[str, Any], path: Path) -> None:
-    """Write ``state`` to ``path`` atomically (temporary file, fsync, rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write ``state`` to ``path`` atomically and durably; if the disk is full (or a
+    file-size limit or a permission stops it) the previous checkpoint stays as it was."""
     try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        with atomic_writer(path) as handle:
+            torch.save(state, handle)
+    except WriteError as exc:
+        then = ("Once that is fixed, continue the run from it with --resume." if path.is_file()
+                else "No checkpoint was written; start the run again once that is fixed.")
+        raise WriteError(
+            f"Saving the checkpoint of step {state['step']} failed. {exc} {then}"
+        ) from exc
 
 
 def load_checkpoint(path: Path) -> dict[str, Any]:

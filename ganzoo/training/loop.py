@@ -41,7 +41,8 @@ from ganzoo.training.ema import GeneratorEMA
 from ganzoo.training.metrics_log import JsonlTracker
 from ganzoo.training.previews import Previews
 from ganzoo.training.progress import TrainingProgress
-from ganzoo.training.run import RunPaths, check_run_folder, run_record, write_json
+from ganzoo.training.run import (RunPaths, check_run_folder, remove_leftovers, run_record,
+                                 write_json)
 
 
 @dataclass
@@ -191,6 +192,8 @@ def train(plan: Plan, options: RunOptions, *, registry: Registry | None = None,
     paths = RunPaths(options.run_dir)
     resuming = check_run_folder(paths, options.resume)
     main = distributed.is_main_process()
+    if main:
+        remove_leftovers(paths)
 
     ckpt.seed_everything(plan.seed)
     method = build_method(plan, registry, device)

@@ -9,6 +9,10 @@
         checkpoints/last.pt  everything needed to resume exactly (see training.checkpoint)
         samples/step-000500.png ... samples/final.png
         losses.png           loss curves, written when the run ends
+        eval.json            figures from ``ganzoo eval``
+
+Every file is written atomically (:mod:`ganzoo.files`); a run starting in a folder first
+removes the temporary files a killed process left there (:func:`remove_leftovers`).
 
 :func:`prepare_run` turns a request into the plan and options of a run (the recorded plan
 when resuming); :func:`load_run` rebuilds the generator of a run with its averaged (EMA)
@@ -32,6 +36,7 @@ from torch import Tensor
 from ganzoo import __version__
 from ganzoo.data.spec import DataSpec
 from ganzoo.errors import GanzooError
+from ganzoo.files import atomic_write_text, check_writable_folder, remove_temp_files
 from ganzoo.plan import Plan
 from ganzoo.registry import Registry
 from ganzoo.training.build import build_generator, plan_conditioning
@@ -82,7 +87,23 @@ class RunPaths:
     def final_sample(self) -> Path:
         return self.samples / "final.png"
 
+    @property
+    def eval(self) -> Path:
+        return self.root / "eval.json"
 
+    def owns(self, path: Path) -> bool:
+        """Whether ``path`` is one of the run's own files (or in its checkpoints or
+        samples), which only the run itself may write."""
+        path, root = path.resolve(), self.root.resolve()
+        own = RunPaths(root)
+        return (path in (own.config, own.metrics, own.losses, own.eval)
+                or path.is_relative_to(own.checkpoint.parent)
+                or path.is_relative_to(own.samples))
+
+
+def remove_leftovers(paths: RunPaths) -> None:
+    """Remove the temporary files a killed run left; only while holding the folder's lock."""
+    remove_temp_files(paths.root, paths.checkpoint.parent, paths.samples)
 
 
 def _distribution_version(name: str | None) -> str | None:
@@ -128,7 +149,8 @@ def run_record(config: TrainConfig | None, plan: Plan, registry: Registry, devic
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    """Replace ``path`` atomically: a failed rewrite on resume keeps the run loadable."""
+    atomic_write_text(path, json.dumps(data, indent=2) + "\n")
 
 
 def read_record(run_dir: Path) -> dict[str, Any]:
@@ -193,7 +215,9 @@ def check_resumable(saved: TrainConfig, config: TrainConfig, run_dir: Path) -> N
 
 
 def check_run_folder(paths: RunPaths, resume: bool) -> bool:
-    """Check the run folder against ``--resume``; True when there is a run to resume."""
+    """Check the run folder against ``--resume`` and that it can be written; True when
+    there is a run to resume."""
+    check_writable_folder(paths.root)
     has_checkpoint = paths.checkpoint.exists()
     if resume:
         if not has_checkpoint:
