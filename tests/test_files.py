@@ -231,6 +231,16 @@ def read_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], None
         folder.chmod(0o755)
 
 
+def test_training_in_a_read_only_run_folder_is_a_clear_error(run_cli, tmp_path, read_only):
+    run = gan_run(tmp_path / "run", steps=2)
+    read_only(run)
+    result = run_cli("train", "gan", "--dataset", "ring8", "--batch-size", "32", "--steps", "4",
+                     "--out", str(run), "--resume")
+    message = " ".join(result.err.split())
+    assert result.code == 2 and f"Could not write {run}" in message and "no permission" in message
+    assert load_checkpoint(RunPaths(run).checkpoint)["step"] == 2
+
+
 def test_eval_of_a_read_only_run_fails_before_measuring_or_writes_elsewhere(
         tmp_path, read_only, monkeypatch, capsys):
     from ganzoo.metrics import evaluate
