@@ -2,14 +2,17 @@
 
 Each cell goes through the same generic path, whatever the model: ``train()`` into its run
 folder, then ``evaluate_run()``.  A cell that raises is recorded as failed and the bench goes
-on; Ctrl-C records the cell as interrupted and stops.  Finished cells are skipped on a
-re-run, and an interrupted one resumes from its checkpoint.
+on; Ctrl-C, SIGTERM or SIGHUP records the cell as interrupted and stops.  Finished cells are
+skipped on a re-run, and an interrupted one resumes from its checkpoint.  The output folder
+is locked for the bench's life (and each cell's run folder by its training), so that two
+benches never write one folder.
 """
 
 from __future__ import annotations
 
 import shlex
 import shutil
+import signal
 import time
 import traceback
 from contextlib import contextmanager
@@ -32,7 +35,9 @@ from ganzoo.bench.cells import (
     REAL, TRAINED, Cell, Settings, check_part_options, grid, train_config)
 from ganzoo.bench.results import FAILED, INTERRUPTED, OK, ResultsStore
 from ganzoo.errors import GanzooError
+from ganzoo.interrupts import Stopped, signal_name, stop_signal, stop_signals_raise
 from ganzoo.lifecycle import Lifecycle
+from ganzoo.locking import folder_lock
 from ganzoo.recipe import parse_part
 from ganzoo.registry import Registry
 
@@ -184,8 +189,8 @@ class BenchRunner:
                 evaluation, self._directions(evaluation)
             )
             row["status"] = OK
-        except KeyboardInterrupt:
-            row.update(status=INTERRUPTED, error="interrupted by the user")
+        except KeyboardInterrupt as exc:
+            row.update(status=INTERRUPTED, error=f"interrupted by {signal_name(stop_signal(exc))}")
             self.store.record(self._finish(row, started))
             self.events.fire("ganzoo_bench_cell_finished", out=self.request.out, row=row)
             raise
@@ -265,7 +270,7 @@ class BenchRunner:
         )
         row["params"] = dict(result.params)
         if result.interrupted:
-            raise KeyboardInterrupt
+            raise Stopped(result.interrupted_by or signal.SIGINT)
         return run_dir
 
     def _metric_options(self) -> dict[str, Any]:
@@ -318,6 +323,10 @@ class BenchRunner:
             bar.update(task, completed=total, description="done")
 
 
+BENCH_IN_USE = ("Wait for it to finish, or stop it (Ctrl-C or 'kill PID': it records where "
+                "it was) and re-run it to resume; or choose another --out.")
+
+
 def run_bench(
     request: BenchRequest,
     *,
@@ -329,6 +338,7 @@ def run_bench(
     """Run the bench, write its reports under ``request.out`` and return every row.
 
     Lifecycle hooks fire through ``hooks`` (default: the installed plugins' manager).
+    ``request.out`` is locked for the bench's life: a folder another bench writes is refused.
     """
     from ganzoo.bench.report import write_reports
     from ganzoo.bench.table import print_tables
@@ -340,12 +350,14 @@ def run_bench(
         hooks = hooks or plugins.manager
     console = console or Console()
     validate(request, registry)
-    runner = BenchRunner(request, registry, console, progress, hooks)
-    try:
-        rows = runner.run()
-    finally:
-        write_reports(request.out, runner.store.rows, request, registry)
-        runner.events.fire("ganzoo_bench_finished", out=request.out, rows=runner.store.rows)
+    with folder_lock(request.out, what="a bench", advice=BENCH_IN_USE), stop_signals_raise():
+        runner = BenchRunner(request, registry, console, progress, hooks)
+        try:
+            rows = runner.run()
+        finally:
+            write_reports(request.out, runner.store.rows, request, registry)
+            runner.events.fire("ganzoo_bench_finished", out=request.out,
+                               rows=runner.store.rows)
     kinds = [registry.get("dataset", r["dataset"]).load().spec.kind for r in rows]
     print_tables(console, rows,
                  caption=f"mean ± std over seeds · {request.settings.describe(kinds)}")

@@ -8,6 +8,7 @@ print as one paragraph without a traceback unless ``--debug`` is given.
 
 from __future__ import annotations
 
+import signal
 import sys
 import traceback
 from typing import Any
@@ -17,7 +18,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from ganzoo import __version__
+from ganzoo.cli.pipes import discard_output, stdout_reader_may_leave
 from ganzoo.errors import GanzooError
+from ganzoo.interrupts import exit_code, signal_name, stop_signal, stop_signals_raise
 from ganzoo.registry import resolve
 
 COMMANDS: dict[str, str] = {
@@ -79,24 +82,31 @@ def cli(debug: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Run the CLI, turning user errors into one-paragraph messages and exit codes."""
+    """Run the CLI, turning user errors into one-paragraph messages and exit codes.
+
+    SIGTERM and SIGHUP stop a command as Ctrl-C does (see :mod:`ganzoo.interrupts`), with
+    the exit code 128 + the signal's number; output into a pipe whose reader has gone is
+    discarded (see :mod:`ganzoo.cli.pipes`).
+    """
     debug = _debug_requested() if argv is None else "--debug" in argv
     try:
-        return cli.main(args=argv, prog_name="ganzoo", standalone_mode=False)
+        with stdout_reader_may_leave(), stop_signals_raise():
+            return cli.main(args=argv, prog_name="ganzoo", standalone_mode=False)
     except GanzooError as exc:
         if debug:
             traceback.print_exc()
         err_console.print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        err_console.print("[yellow]Interrupted.[/]")
-        sys.exit(130)
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:
+        signum = stop_signal(exc.__cause__ or exc)  # click turns a KeyboardInterrupt into Abort
+        err_console.print(f"[yellow]Stopped by {signal_name(signum)}.[/]")
+        sys.exit(exit_code(signum))
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        err_console.print("[yellow]Interrupted.[/]")
-        sys.exit(130)
+    except BrokenPipeError:  # output that bypassed sys.stdout; its reader has gone
+        discard_output(sys.stdout)
+        sys.exit(exit_code(getattr(signal, "SIGPIPE", 13)))
     except Exception as exc:  # noqa: BLE001 - a bug: say so briefly unless --debug
         if debug:
             raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import signal
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -21,6 +22,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ganzoo.errors import GanzooError, UnknownNameError
+from ganzoo.interrupts import exit_code, signal_name
 from ganzoo.plan import Plan
 from ganzoo.recipe import parse_options
 from ganzoo.registry import Registry
@@ -223,13 +225,16 @@ def train_command(ctx: click.Context, config_path: Path | None, print_config: bo
         click.echo(json.dumps({"config": config.to_json(), "plan": plan.to_dict()}, indent=2))
         return
     resolve_device(config.device)
+    from ganzoo.training.loop import hold_run_folder, train
+
+    # a folder another process trains into is refused before it is read (train() locks
+    # a folder that has no lock file yet, once the request has been checked)
+    ctx.with_resource(hold_run_folder(config.run_options().run_dir, create=False))
     plan, run_options = _plan_and_options(file, config, registry)
     for tracker in run_options.trackers:
         registry.get("tracker", tracker.name)
     console = Console()
     console.print(_plan_table(plan, run_options))
-
-    from ganzoo.training.loop import train
 
     try:
         result = train(plan, run_options, registry=registry, progress=not no_progress,
@@ -244,11 +249,13 @@ def train_command(ctx: click.Context, config_path: Path | None, print_config: bo
         ) from exc
     run_dir = escape(str(result.run_dir))
     if result.interrupted:
+        signum = result.interrupted_by or signal.SIGINT
         console.print(
-            f"[yellow]Interrupted[/] at step {result.steps}; the checkpoint in {run_dir} is "
-            "saved. Re-run the same command with --resume to continue."
+            f"[yellow]Stopped by {signal_name(signum)}[/] at step {result.steps}; the "
+            f"checkpoint in {run_dir} is saved. Re-run the same command with --resume to "
+            "continue."
         )
-        raise SystemExit(130)
+        raise SystemExit(exit_code(signum))
     if result.steps == result.start_step:
         console.print(
             f"The run in {run_dir} is already at step {result.steps}; pass a larger --steps "

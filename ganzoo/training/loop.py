@@ -13,13 +13,11 @@ step.  Only the main process writes files, fires hooks or draws the progress bar
 from __future__ import annotations
 
 import math
-import signal
-import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, ContextManager, Iterator
 
 import pluggy
 import torch
@@ -29,7 +27,9 @@ from ganzoo import distributed, plots
 from ganzoo.data.batches import Batcher
 from ganzoo.data.spec import DataSpec
 from ganzoo.errors import GanzooError
+from ganzoo.interrupts import StopRequest
 from ganzoo.lifecycle import Lifecycle, RunInfo
+from ganzoo.locking import LOCK_FILE, folder_lock
 from ganzoo.plan import Plan
 from ganzoo.plugins import default_plugins
 from ganzoo.recipe import PartChoice
@@ -52,7 +52,8 @@ class RunResult:
     ``steps``/``d_steps`` count generator/discriminator updates of the whole run (resumed
     runs included); ``wall_time_s`` is this call's duration, set-up included;
     ``images_per_s`` is real images fed to the discriminator per second of this call's
-    training steps.
+    training steps.  ``interrupted`` says the run stopped early, at a checkpoint, because
+    of the signal ``interrupted_by`` (SIGINT, SIGTERM or SIGHUP).
     """
 
     run_dir: Path
@@ -64,6 +65,7 @@ class RunResult:
     last_losses: dict[str, float] = field(default_factory=dict)
     interrupted: bool = False
     start_step: int = 0
+    interrupted_by: int | None = None
 
 
 def _every(value: int, steps: int, parts: int, cap: int) -> int:
@@ -71,28 +73,29 @@ def _every(value: int, steps: int, parts: int, cap: int) -> int:
     return value if value > 0 else max(1, min(cap, math.ceil(steps / parts)))
 
 
-class _Interrupt:
-    """Turns the first Ctrl-C into a request to stop at the next step boundary.
+def hold_run_folder(run_dir: Path, *, create: bool = True) -> ContextManager[None]:
+    """The run folder's lock (see :func:`ganzoo.locking.folder_lock`), held by the main
+    process: the one that writes the folder."""
+    if not distributed.is_main_process():
+        return nullcontext()
+    return folder_lock(run_dir, what="a training run", create=create, advice=(
+        "Wait for it to finish, or stop it (Ctrl-C or 'kill PID': it saves a checkpoint) "
+        "and continue it with --resume; or train into another --out."))
 
-    A second Ctrl-C interrupts at once (the previous handler is back by then).
+
+@contextmanager
+def locked_run_folder(paths: RunPaths, resume: bool) -> Iterator[bool]:
+    """Hold the run folder's lock for the block; yields whether there is a run to resume.
+
+    The folder is checked under the lock, where no other process can change it; a folder
+    without a lock file is checked first as well, so that a folder which is not a run
+    folder is refused untouched.
     """
-
-    def __init__(self) -> None:
-        self.requested = False
-        self._previous: Any = None
-
-    def _handle(self, signum: int, frame: Any) -> None:
-        self.requested = True
-        signal.signal(signal.SIGINT, self._previous)
-
-    def __enter__(self) -> "_Interrupt":
-        if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+    if not (paths.root / LOCK_FILE).exists():
+        check_run_folder(paths, resume)
+    with hold_run_folder(paths.root):
+        remove_leftovers(paths)
+        yield check_run_folder(paths, resume)
 
 
 @contextmanager
@@ -182,18 +185,26 @@ def train(plan: Plan, options: RunOptions, *, registry: Registry | None = None,
     ``options.resume`` continues the run from its checkpoint.  ``config``, the request the
     plan was resolved from (if any), is recorded beside the plan in ``config.json``.
     Lifecycle hooks fire through ``hooks`` (default: the installed plugins' manager).
+    The run folder is locked for the call: a folder another process trains into is
+    refused.  SIGINT, SIGTERM and SIGHUP stop the run at the next step boundary, with a
+    checkpoint (see :mod:`ganzoo.interrupts`).
     """
+    paths = RunPaths(options.run_dir)
+    with locked_run_folder(paths, options.resume) as resuming:
+        return _train(plan, options, paths, resuming, registry=registry, hooks=hooks,
+                      progress=progress, console=console, config=config)
+
+
+def _train(plan: Plan, options: RunOptions, paths: RunPaths, resuming: bool, *,
+           registry: Registry | None, hooks: pluggy.PluginManager | None, progress: bool,
+           console: Console | None, config: TrainConfig | None) -> RunResult:
     started = time.perf_counter()
     if registry is None or hooks is None:
         plugins = default_plugins()
         registry = registry or plugins.registry
         hooks = hooks or plugins.manager
     device = distributed.resolve_device(options.device)
-    paths = RunPaths(options.run_dir)
-    resuming = check_run_folder(paths, options.resume)
     main = distributed.is_main_process()
-    if main:
-        remove_leftovers(paths)
 
     ckpt.seed_everything(plan.seed)
     method = build_method(plan, registry, device)
@@ -226,11 +237,11 @@ def train(plan: Plan, options: RunOptions, *, registry: Registry | None = None,
     loop_started = time.perf_counter()
     with events:
         events.fire("ganzoo_run_started", run=session.info)
-        with bar, _Interrupt() as interrupt, _intra_op_threads(plan.spec):
+        with bar, StopRequest() as interrupt, _intra_op_threads(plan.spec):
             last_losses = _run(session, options, bar, interrupt)
             if session.saved_step != session.step and (
                     interrupt.requested or not paths.checkpoint.exists()):
-                # Ctrl-C while pictures were drawn, or a 0-step run: leave a run to resume
+                # a signal while pictures were drawn, or a 0-step run: leave a run to resume
                 session.save()
         loop_time = time.perf_counter() - loop_started
 
@@ -248,13 +259,14 @@ def train(plan: Plan, options: RunOptions, *, registry: Registry | None = None,
             last_losses=last_losses,
             interrupted=interrupt.requested,
             start_step=start_step,
+            interrupted_by=interrupt.signum,
         )
         events.fire("ganzoo_run_finished", run=session.info, result=result)
     return result
 
 
 def _run(session: _Session, options: RunOptions, bar: TrainingProgress,
-         interrupt: _Interrupt) -> dict[str, float]:
+         interrupt: StopRequest) -> dict[str, float]:
     """Train from ``session.step`` to ``options.steps``; returns the last logged losses."""
     method, ema, events = session.method, session.ema, session.events
     next_batch = session.batches.__next__

@@ -37,6 +37,7 @@ from ganzoo import __version__
 from ganzoo.data.spec import DataSpec
 from ganzoo.errors import GanzooError
 from ganzoo.files import atomic_write_text, check_writable_folder, remove_temp_files
+from ganzoo.locking import LOCK_FILES
 from ganzoo.plan import Plan
 from ganzoo.registry import Registry
 from ganzoo.training.build import build_generator, plan_conditioning
@@ -231,7 +232,8 @@ def check_run_folder(paths: RunPaths, resume: bool) -> bool:
             f"The run folder {paths.root} already holds a trained run. Add --resume to "
             "continue it, or pick another folder with --out."
         )
-    if paths.root.exists() and any(paths.root.iterdir()) and not paths.config.exists():
+    if paths.root.exists() and not paths.config.exists() and any(
+            entry.name not in LOCK_FILES for entry in paths.root.iterdir()):
         raise GanzooError(
             f"{paths.root} is not empty and is not a ganzoo run folder. Pick an empty or new "
             "folder with --out."
