@@ -109,6 +109,7 @@ def train(model: str | TrainConfig, dataset: str | None = None, *, progress: boo
     (a pluggy manager) default to the installed plugins'."""
     from ganzoo.plugins import default_plugins
     from ganzoo.training.config import TrainConfig
+    from ganzoo.training.loop import hold_run_folder
     from ganzoo.training.loop import train as train_plan
     from ganzoo.training.run import prepare_run
 
@@ -121,9 +122,11 @@ def train(model: str | TrainConfig, dataset: str | None = None, *, progress: boo
             raise TypeError("train() needs a dataset name, e.g. train('gan', 'ring8')")
         config = TrainConfig(model=model, dataset=dataset, **settings)
     registry = registry or default_plugins().registry
-    plan, options = prepare_run(config, registry)
-    return train_plan(plan, options, registry=registry, hooks=hooks, progress=progress,
-                      console=console, config=config)
+    # like `ganzoo train`: a folder another process trains into is refused before it is read
+    with hold_run_folder(config.run_dir, create=False):
+        plan, options = prepare_run(config, registry)
+        return train_plan(plan, options, registry=registry, hooks=hooks, progress=progress,
+                          console=console, config=config)
 
 
 def load_run(run_dir: str | Path, *, device: str = "cpu") -> LoadedRun:

@@ -59,10 +59,13 @@ def folder_lock(folder: Path, *, what: str, advice: str, create: bool = True) ->
     holder, says it is ``what`` (e.g. "a training run") and gives ``advice``.
 
     ``create=False`` leaves a folder without a lock file untouched (and unlocked): no one
-    holds it, and a check that may still refuse it should not leave files behind.
+    holds it, and a check that may still refuse it should not leave files behind.  A folder
+    this lock created is removed again if nothing but the lock was written into it (a run
+    refused before its first write leaves no trace).
     """
     folder = Path(folder).resolve()
     lock, count = _held.get(folder, (None, 0))
+    created = lock is None and not folder.exists()
     if lock is None and not create and not (folder / LOCK_FILE).exists():
         yield
         return
@@ -94,3 +97,15 @@ def folder_lock(folder: Path, *, what: str, advice: str, create: bool = True) ->
             del _held[folder]
             (folder / OWNER_FILE).unlink(missing_ok=True)  # while still holding the lock
             lock.release()
+            if created:
+                _remove_if_unused(folder)
+
+
+def _remove_if_unused(folder: Path) -> None:
+    """Remove a folder that holds nothing but a released lock file."""
+    try:
+        if {p.name for p in folder.iterdir()} <= LOCK_FILES:
+            (folder / LOCK_FILE).unlink(missing_ok=True)
+            folder.rmdir()
+    except OSError:
+        pass  # someone else is using it now: leave it

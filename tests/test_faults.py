@@ -227,6 +227,7 @@ def test_python_api_train_refuses_a_locked_folder_until_its_holder_dies(
     from ganzoo.api import train
 
     run = tmp_path / "run"
+    train("gan", "ring8", steps=5, out=run, batch_size=16)
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys; from pathlib import Path; "
          "from ganzoo.locking import folder_lock\n"
@@ -235,13 +236,17 @@ def test_python_api_train_refuses_a_locked_folder_until_its_holder_dies(
         env=env, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "held\n"
-        with pytest.raises(FolderLockedError, match=f"pid {holder.pid} "):
-            train("gan", "ring8", steps=5, out=run, batch_size=16)
-        assert {p.name for p in run.iterdir()} <= LOCK_FILES  # nothing written
+        before = {p.name: p.stat().st_mtime_ns for p in run.rglob("*") if p.is_file()}
+        for resume in (False, True):  # refused naming the holder, before the folder is read
+            with pytest.raises(FolderLockedError, match=f"pid {holder.pid} "):
+                train("gan", "ring8", steps=10, out=run, batch_size=16, resume=resume)
+        after = {p.name: p.stat().st_mtime_ns for p in run.rglob("*") if p.is_file()}
+        assert {k: v for k, v in after.items() if k not in LOCK_FILES} == {
+            k: v for k, v in before.items() if k not in LOCK_FILES}  # nothing written
     finally:
         holder.kill()
         holder.communicate()
-    assert train("gan", "ring8", steps=5, out=run, batch_size=16).steps == 5
+    assert train("gan", "ring8", steps=10, out=run, batch_size=16, resume=True).steps == 10
 
 
 def test_a_second_bench_on_a_live_out_is_refused_and_sigterm_records_the_cell(
