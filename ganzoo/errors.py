@@ -40,3 +40,8 @@ class IncompatibleError(GanzooError):
 
 class DatasetUnavailableError(GanzooError):
     """A dataset whose files are missing and cannot be downloaded here."""
+
+
+class GanzooWarning(UserWarning):
+    """Something the user should know that does not stop the command (data that changed
+    under a resumed run, say); the CLI prints it as one line, without a source location."""

@@ -214,3 +214,16 @@ def test_read_only_commands_do_not_import_torch() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_ganzoo_warnings_print_as_one_line(capsys):
+    import warnings
+
+    from ganzoo.cli.main import _one_line_warnings
+    from ganzoo.errors import GanzooWarning
+
+    with _one_line_warnings(), warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.warn("the data changed", GanzooWarning)
+    err = capsys.readouterr().err
+    assert "Warning: the data changed" in err and ".py:" not in err and "UserWarning" not in err

@@ -11,7 +11,9 @@ from __future__ import annotations
 import signal
 import sys
 import traceback
-from typing import Any
+import warnings
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import click
 from rich.console import Console
@@ -19,7 +21,7 @@ from rich.markup import escape
 
 from ganzoo import __version__
 from ganzoo.cli.pipes import discard_output, stdout_reader_may_leave
-from ganzoo.errors import GanzooError
+from ganzoo.errors import GanzooError, GanzooWarning
 from ganzoo.interrupts import exit_code, signal_name, stop_signal, stop_signals_raise
 from ganzoo.registry import resolve
 
@@ -81,6 +83,24 @@ def cli(debug: bool) -> None:
     """
 
 
+@contextmanager
+def _one_line_warnings() -> Iterator[None]:
+    """ganzoo's own warnings as one line on stderr, not Python's file:line report."""
+    shown = warnings.showwarning
+
+    def show(message: Any, category: type, *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, GanzooWarning):
+            err_console.print(f"[yellow]Warning:[/] {escape(str(message))}", soft_wrap=True)
+        else:
+            shown(message, category, *args, **kwargs)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = shown
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Run the CLI, turning user errors into one-paragraph messages and exit codes.
 
@@ -90,7 +110,7 @@ def main(argv: list[str] | None = None) -> Any:
     """
     debug = _debug_requested() if argv is None else "--debug" in argv
     try:
-        with stdout_reader_may_leave(), stop_signals_raise():
+        with stdout_reader_may_leave(), stop_signals_raise(), _one_line_warnings():
             return cli.main(args=argv, prog_name="ganzoo", standalone_mode=False)
     except GanzooError as exc:
         if debug:

@@ -22,7 +22,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader, Dataset, TensorDataset, default_collate
 
 from ganzoo import distributed
-from ganzoo.errors import GanzooError
+from ganzoo.errors import GanzooError, GanzooWarning
 
 #: In-memory datasets up to this size are copied to the training device once.
 DEVICE_COPY_LIMIT_BYTES = 2 * 1024**3
@@ -147,7 +147,7 @@ class Batcher:
             f"The dataset has {self._size} samples now"
             + (f", {size} when the checkpoint was saved" if size != self._size else "")
             + f": the data changed, so epoch {self.epoch} starts over on the new data.",
-            stacklevel=2,
+            GanzooWarning, stacklevel=2,
         )
 
 
