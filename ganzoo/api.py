@@ -68,6 +68,9 @@ _EXPORTS: dict[str, str] = {
     "unavailable": "ganzoo.data.images",
     "check_split": "ganzoo.data.images",
     "to_unit_range": "ganzoo.data.images",
+    # writing files a run keeps (temp file + rename: never half a file)
+    "atomic_write_text": "ganzoo.files",
+    "atomic_write_bytes": "ganzoo.files",
     "resize": "ganzoo.data.images",
     "square": "ganzoo.data.images",
     "read_rgb": "ganzoo.data.images",

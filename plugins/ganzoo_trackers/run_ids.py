@@ -3,7 +3,7 @@ the same MLflow or W&B run instead of starting a second one."""
 
 from __future__ import annotations
 
-from ganzoo.api import RunInfo
+from ganzoo.api import RunInfo, atomic_write_text
 
 
 def stored_run_id(run: RunInfo, filename: str) -> str | None:
@@ -15,4 +15,4 @@ def stored_run_id(run: RunInfo, filename: str) -> str | None:
 
 
 def store_run_id(run: RunInfo, filename: str, run_id: str) -> None:
-    (run.run_dir / filename).write_text(run_id + "\n", encoding="utf-8")
+    atomic_write_text(run.run_dir / filename, run_id + "\n")
