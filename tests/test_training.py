@@ -297,3 +297,29 @@ def test_point_data_trains_on_one_thread_and_restores_the_setting(registry, tmp_
         assert torch.get_num_threads() == 2
     finally:
         original(before)
+
+
+def test_a_checkpoint_with_wrong_keys_or_shapes_is_a_clear_error(registry, tmp_path, run_cli):
+    from ganzoo.training.checkpoint import save_checkpoint
+
+    out = tmp_path / "run"
+    run(registry, out, steps=4, checkpoint_every=4)
+    path = out / "checkpoints/last.pt"
+    good = load_checkpoint(path)
+
+    wrong_keys = {**good, "networks": {"generator": good["networks"]["generator"]}}
+    save_checkpoint(wrong_keys, path)
+    with pytest.raises(GanzooError, match="another kind of run"):
+        run(registry, out, steps=8, resume=True)
+
+    generator = dict(good["networks"]["generator"])
+    first = next(iter(generator))
+    generator[first] = torch.zeros(3, 3)
+    save_checkpoint({**good, "networks": {**good["networks"], "generator": generator}}, path)
+    with pytest.raises(GanzooError, match="does not fit"):
+        run(registry, out, steps=8, resume=True)
+
+    ema = {**good["ema"], "module": generator}
+    save_checkpoint({**good, "ema": ema}, path)
+    result = run_cli("sample", str(out), "-n", "4", "--out", str(tmp_path / "s.png"))
+    assert result.code == 2 and "does not fit" in " ".join(result.err.split())
