@@ -86,12 +86,36 @@ class MisspelledTracker:
         EVENTS.append(("misspelled", step))
 
 
+class WrongArgumentTracker:
+    @hookimpl
+    def ganzoo_step_logged(self, stepp: int) -> None:  # the hook passes "step"
+        EVENTS.append(("wrong-argument", stepp))
+
+
+class FailsToStart:
+    """A tracker whose server is down: it fails at run start and must then be left alone."""
+
+    calls = 0
+
+    @hookimpl
+    def ganzoo_run_started(self) -> None:
+        FailsToStart.calls += 1
+        raise ConnectionError("server down")
+
+    @hookimpl
+    def ganzoo_step_logged(self) -> None:
+        FailsToStart.calls += 1
+        raise AssertionError("called after it failed to start")
+
+
 class TrackerPlugin:
     @staticmethod
     @hookimpl
     def ganzoo_register_trackers(registry: Any) -> None:
         registry.add("tracker", "tag", TagTracker, summary="test: records steps with a tag")
         registry.add("tracker", "misspelled", MisspelledTracker, summary="test: a typo")
+        registry.add("tracker", "wrong-argument", WrongArgumentTracker, summary="test")
+        registry.add("tracker", "down", FailsToStart, summary="test: fails to start")
 
 
 @pytest.fixture
@@ -160,10 +184,25 @@ def test_bench_hooks_fire_per_cell_and_at_the_end(plugins, tmp_path):
     assert ("tracker_closed", "b") in EVENTS
 
 
-def test_a_tracker_with_a_misspelled_hook_is_refused_before_training(plugins, tmp_path):
+@pytest.mark.parametrize("tracker, message", [
+    ("misspelled", "ganzoo_step_loged is not a lifecycle hook (did you mean ganzoo_step_logged?)"),
+    ("wrong-argument", "ganzoo_step_logged takes stepp, which the hook does not pass"),
+])
+def test_a_tracker_with_a_bad_hook_is_refused_before_anything_is_written(
+        plugins, tmp_path, tracker, message):
     from ganzoo.errors import GanzooError
 
-    with pytest.raises(GanzooError, match="ganzoo_step_loged"):
-        _train(plugins, tmp_path / "run", trackers=("misspelled",))
-    assert "tracker:misspelled" not in dict(plugins.manager.list_name_plugin())
-    assert not any(name == "step_logged" for name, _ in EVENTS)
+    with pytest.raises(GanzooError) as info:
+        _train(plugins, tmp_path / "run", trackers=(tracker,))
+    assert message in str(info.value)
+    assert not (tmp_path / "run").exists()
+    assert not EVENTS
+    assert _train(plugins, tmp_path / "run", trackers=("tag",)).steps == 4  # nothing leaked
+
+
+def test_a_tracker_that_fails_to_start_is_skipped_for_the_whole_run(plugins, tmp_path, capsys):
+    FailsToStart.calls = 0
+    assert _train(plugins, tmp_path / "run", trackers=("down", "tag:tag=t")).steps == 4
+    assert FailsToStart.calls == 1
+    assert capsys.readouterr().err.count("tracker 'down' failed") == 1
+    assert ("tracker_closed", "t") in EVENTS

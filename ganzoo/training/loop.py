@@ -112,11 +112,13 @@ def _intra_op_threads(spec: DataSpec) -> Iterator[None]:
 
 
 def _trackers(choices: tuple[PartChoice, ...], registry: Registry) -> list[tuple[str, object]]:
-    """The always-on ``metrics.jsonl`` log, then each chosen tracker (once per name)."""
+    """The always-on ``metrics.jsonl`` log, then each chosen tracker (once per entry, however
+    its name was written)."""
     trackers: list[tuple[str, object]] = [("jsonl", JsonlTracker())]
     for choice in choices:
-        if choice.name not in dict(trackers):
-            trackers.append((choice.name, build_part(registry, "tracker", choice)))
+        name = registry.get("tracker", choice.name).name
+        if name not in dict(trackers):
+            trackers.append((name, build_part(registry, "tracker", choice)))
     return trackers
 
 
@@ -205,6 +207,9 @@ def _train(plan: Plan, options: RunOptions, paths: RunPaths, resuming: bool, *,
         hooks = hooks or plugins.manager
     device = distributed.resolve_device(options.device)
     main = distributed.is_main_process()
+    # trackers are checked before anything is built or written; metrics.jsonl must not fail
+    trackers = _trackers(options.trackers, registry) if main else []
+    events = Lifecycle(hooks if main else None, trackers, required=("jsonl",))
 
     ckpt.seed_everything(plan.seed)
     method = build_method(plan, registry, device)
@@ -216,8 +221,6 @@ def _train(plan: Plan, options: RunOptions, paths: RunPaths, resuming: bool, *,
     ema = GeneratorEMA(method.generator, plan.ema_decay)
     previews = (Previews(plan_conditioning(plan), plan.spec, dataset, plan.seed, device)
                 if main else None)
-    trackers = _trackers(options.trackers, registry) if main else []
-    events = Lifecycle(hooks if main else None, trackers)
     session = _Session(plan, method, batches, ema, paths, device, previews, events)
     if resuming:
         session.restore()
