@@ -20,7 +20,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from filelock import FileLock, Timeout
 
@@ -88,24 +88,34 @@ def folder_lock(folder: Path, *, what: str, advice: str, create: bool = True) ->
     _held[folder] = (lock, count + 1)
     try:
         if count == 0:  # one small write; a reader that finds it empty says so
-            (folder / OWNER_FILE).write_text(_owner() + "\n", encoding="utf-8")
+            _informative(lambda: (folder / OWNER_FILE).write_text(_owner() + "\n",
+                                                                  encoding="utf-8"))
         yield
     finally:
         if count > 0:
             _held[folder] = (lock, count)
         else:
             del _held[folder]
-            (folder / OWNER_FILE).unlink(missing_ok=True)  # while still holding the lock
-            lock.release()
+            # while still holding the lock: no one else can be using the folder
+            _informative(lambda: (folder / OWNER_FILE).unlink(missing_ok=True))
             if created:
-                _remove_if_unused(folder)
+                _informative(lambda: _remove_if_unused(folder))
+            lock.release()
+
+
+def _informative(action: Callable[[], object]) -> None:
+    """Do a write that only informs (who holds the lock); a folder that refuses it (read
+    only, full) is reported where the run's own writes fail, not here."""
+    try:
+        action()
+    except OSError:
+        pass
 
 
 def _remove_if_unused(folder: Path) -> None:
-    """Remove a folder that holds nothing but a released lock file."""
-    try:
-        if {p.name for p in folder.iterdir()} <= LOCK_FILES:
-            (folder / LOCK_FILE).unlink(missing_ok=True)
-            folder.rmdir()
-    except OSError:
-        pass  # someone else is using it now: leave it
+    """Remove a folder that holds nothing but its lock file (a run refused before its first
+    write leaves no trace).  The lock is still held: a process that tries the folder now is
+    refused at once (no one waits on the lock), and finds no folder afterwards."""
+    if {p.name for p in folder.iterdir()} <= LOCK_FILES:
+        (folder / LOCK_FILE).unlink(missing_ok=True)
+        folder.rmdir()
