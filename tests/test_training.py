@@ -323,3 +323,23 @@ def test_a_checkpoint_with_wrong_keys_or_shapes_is_a_clear_error(registry, tmp_p
     save_checkpoint({**good, "ema": ema}, path)
     result = run_cli("sample", str(out), "-n", "4", "--out", str(tmp_path / "s.png"))
     assert result.code == 2 and "does not fit" in " ".join(result.err.split())
+
+
+@pytest.mark.parametrize("damage", [
+    lambda s: {k: v for k, v in s.items() if k != "rng"},
+    lambda s: {k: v for k, v in s.items() if k != "batches"},
+    lambda s: {**s, "networks": []},
+    lambda s: {**s, "ema": {"updates": 1}},
+    lambda s: [s],
+])
+def test_a_damaged_checkpoint_is_refused_by_name(registry, tmp_path, damage):
+    from ganzoo.training.checkpoint import save_checkpoint
+
+    out = tmp_path / "run"
+    run(registry, out, steps=2, checkpoint_every=2)
+    save_checkpoint(damage(load_checkpoint(out / "checkpoints/last.pt")),
+                    out / "checkpoints/last.pt")
+    with pytest.raises(GanzooError, match="is damaged"):
+        run(registry, out, steps=4, resume=True)
+    with pytest.raises(GanzooError, match="is damaged"):
+        load_run(out, registry=registry)

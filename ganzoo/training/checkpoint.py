@@ -49,12 +49,42 @@ def pack(*, step: int, d_steps: int, elapsed_s: float, method: Any, ema: Any, ba
     }
 
 
-def migrated(state: dict[str, Any], path: Path) -> dict[str, Any]:
-    """``state`` in the current layout: format 1 is converted, a newer one refused."""
-    found = state.get("format")
-    if found == CHECKPOINT_FORMAT:
-        return state
-    if found == 1:
+#: What every checkpoint of the current format holds, and of which type.
+REQUIRED = {"step": int, "d_steps": int, "elapsed_s": (int, float), "networks": dict,
+            "optimizers": dict, "method": dict, "ema": dict, "batches": dict, "rng": dict}
+
+
+def migrated(state: Any, path: Path) -> dict[str, Any]:
+    """``state`` in the current layout: format 1 is converted, a newer one refused, a
+    damaged one (keys missing or of the wrong type) refused with a clear message."""
+    if not isinstance(state, dict) or not isinstance(state.get("format"), int):
+        raise _damaged(path, "format")
+    if state["format"] > CHECKPOINT_FORMAT:
+        raise GanzooError(
+            f"{path} has checkpoint format {state['format']}, which this ganzoo (format "
+            f"{CHECKPOINT_FORMAT}) cannot read: it was written by a newer ganzoo. Upgrade "
+            "ganzoo (pip install -U torch-ganzoo), or start a new run with another --out."
+        )
+    if state["format"] == 1:
+        state = _from_format_1(state, path)
+    bad = [k for k, kind in REQUIRED.items() if not isinstance(state.get(k), kind)]
+    if not bad and "module" not in state["ema"]:
+        bad = ["ema.module"]
+    if state["format"] != CHECKPOINT_FORMAT or bad:
+        raise _damaged(path, ", ".join(bad) or "format")
+    return state
+
+
+def _damaged(path: Path, what: str) -> GanzooError:
+    return GanzooError(
+        f"{path} is damaged ({what}: missing or of the wrong type). Resume from another copy "
+        "of the run, or start a new run with another --out."
+    )
+
+
+def _from_format_1(state: dict[str, Any], path: Path) -> dict[str, Any]:
+    """A checkpoint from before methods: one generator and one discriminator, fixed keys."""
+    try:
         rest = {k: v for k, v in state.items() if k not in (
             "generator", "discriminator", "g_optimizer", "d_optimizer")}
         return {**rest, "format": CHECKPOINT_FORMAT, "method": {},
@@ -62,11 +92,8 @@ def migrated(state: dict[str, Any], path: Path) -> dict[str, Any]:
                              "discriminator": state["discriminator"]},
                 "optimizers": {"generator": state["g_optimizer"],
                                "discriminator": state["d_optimizer"]}}
-    raise GanzooError(
-        f"{path} has checkpoint format {found!r}, which this ganzoo (format "
-        f"{CHECKPOINT_FORMAT}) cannot read: it was written by a newer ganzoo. Upgrade ganzoo "
-        "(pip install -U torch-ganzoo), or start a new run with another --out."
-    )
+    except KeyError as exc:
+        raise _damaged(path, str(exc)) from None
 
 
 def unpack(state: dict[str, Any], *, method: Any, ema: Any, batches: Any, path: Path) -> tuple[int, int, float]:
@@ -87,7 +114,7 @@ def unpack(state: dict[str, Any], *, method: Any, ema: Any, batches: Any, path: 
             optimizer.load_state_dict(state["optimizers"][name])
         method.load_state_dict(state["method"])
         ema.load_state_dict(state["ema"])
-    except (RuntimeError, KeyError, ValueError) as exc:
+    except (RuntimeError, KeyError, ValueError, TypeError) as exc:
         raise GanzooError(
             f"{path} does not fit the networks this run builds ({type(exc).__name__}: "
             f"{str(exc).splitlines()[0]}). It was made with other settings; start a new run "
