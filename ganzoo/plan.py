@@ -28,6 +28,8 @@ def _choice_dict(choice: PartChoice) -> dict[str, Any]:
 
 
 def _choice(data: Mapping[str, Any]) -> PartChoice:
+    if not isinstance(data["name"], str):
+        raise TypeError(f"a part name must be a string, not {data['name']!r}")
     return PartChoice(data["name"], dict(data.get("options") or {}))
 
 
@@ -101,15 +103,28 @@ class Plan:
         return data
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Plan":
-        """A plan from :meth:`to_dict`'s output; a newer format is refused."""
-        found = data.get("format")
-        if not isinstance(found, int) or found > PLAN_FORMAT:
+    def from_dict(cls, data: Mapping[str, Any], where: str = "the plan") -> "Plan":
+        """A plan from :meth:`to_dict`'s output (``where`` names it in errors); a newer
+        format, or a damaged plan (a field missing, of the wrong type or out of range), is
+        refused with a clear message."""
+        found = data.get("format") if isinstance(data, Mapping) else None
+        if isinstance(found, int) and found > PLAN_FORMAT:
             raise GanzooError(
-                f"This run's plan has format {found!r}, which this ganzoo (plan format "
-                f"{PLAN_FORMAT}) does not know: it was written by a newer ganzoo. Upgrade "
-                "ganzoo (pip install -U torch-ganzoo) to use it."
+                f"{where} has format {found}, which this ganzoo (plan format {PLAN_FORMAT}) "
+                "does not know: it was written by a newer ganzoo. Upgrade ganzoo "
+                "(pip install -U torch-ganzoo) to use it."
             )
+        try:
+            plan = cls._parse(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise GanzooError(
+                f"{where} is damaged or incomplete ({type(exc).__name__}: {exc}). Use a run's "
+                "config.json as ganzoo wrote it, or its \"plan\" section unchanged."
+            ) from None
+        return plan
+
+    @classmethod
+    def _parse(cls, data: Mapping[str, Any]) -> "Plan":
         values = dict(data)
         for key in ("method", "generator", "discriminator", "loss"):
             values[key] = _choice(values[key])
@@ -119,7 +134,23 @@ class Plan:
             values[key] = _optimizer(values[key])
         values["spec"] = _spec(values["spec"])
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in known})
+        plan = cls(**{k: v for k, v in values.items() if k in known})
+        plan._check()
+        return plan
+
+    def _check(self) -> None:
+        """The scalars a run relies on, of the right type and in range (ValueError)."""
+        counts = {"format": (self.format, 1), "n_critic": (self.n_critic, 1),
+                  "batch_size": (self.batch_size, 1), "latent_dim": (self.latent_dim, 0),
+                  "seed": (self.seed, 0)}
+        for name, (value, least) in counts.items():
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                raise ValueError(f"{name} must be a whole number ≥ {least}, not {value!r}")
+        if not isinstance(self.ema_decay, (int, float)) or not 0 <= self.ema_decay <= 1:
+            raise ValueError(f"ema_decay must lie in [0, 1], not {self.ema_decay!r}")
+        for name in ("model", "dataset", "conditioning", "precision"):
+            if not isinstance(getattr(self, name), str):
+                raise ValueError(f"{name} must be a string")
 
     def describe(self) -> dict[str, str]:
         """One line per field, as the plan table of ``ganzoo train`` shows it."""

@@ -179,3 +179,17 @@ def test_a_preset_naming_an_unknown_field_is_refused():
     with pytest.raises(ValueError, match="unknown field"):
         Recipe(name="x", summary="", paper="", loss="hinge", generator={}, discriminator={},
                presets={"points": {"n_critics": 3}})
+
+
+@pytest.mark.parametrize("field, value", [
+    ("spec", []), ("n_critic", 0), ("batch_size", "16"), ("ema_decay", 2.0),
+    ("generator", {"options": {}}), ("regularizers", None),
+])
+def test_a_damaged_recorded_plan_is_refused_by_name(versions, tmp_path, field, value):
+    _train(versions[1], tmp_path / "run", steps=1)
+    config = tmp_path / "run/config.json"
+    record = json.loads(config.read_text())
+    record["plan"][field] = value
+    config.write_text(json.dumps(record))
+    with pytest.raises(GanzooError, match="is damaged or incomplete"):
+        load_run(tmp_path / "run", registry=versions[1].registry)

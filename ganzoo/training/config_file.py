@@ -107,6 +107,11 @@ def _parse_error(path: Path, exc: Exception) -> GanzooError:
 
 def load_file(path: Path) -> dict[str, Any]:
     """The top-level table of a TOML, YAML or JSON file (by extension)."""
+    if not path.exists():
+        raise GanzooError(
+            f"There is no config file {path}. Pass a TOML, YAML or JSON file, or a run "
+            "folder (its config.json re-runs that run's plan)."
+        )
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
         raise GanzooError(
@@ -237,13 +242,7 @@ def _plan(data: dict[str, Any], path: Path, toml: bool) -> Plan:
         for f in fields(Plan):
             if type(None) in get_args(hints[f.name]):
                 data.setdefault(f.name, None)
-    try:
-        return Plan.from_dict(data)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise GanzooError(
-            f"The plan in {path} is damaged or incomplete ({type(exc).__name__}: {exc}). "
-            "Use a run's config.json as written, or its \"plan\" section unchanged."
-        ) from None
+    return Plan.from_dict(data, f"The plan in {path}")
 
 
 def _recorded(data: dict[str, Any], path: Path) -> ConfigFile | None:
@@ -262,8 +261,9 @@ def _recorded(data: dict[str, Any], path: Path) -> ConfigFile | None:
     else:
         return None
     known = {f.name for f in fields(TrainConfig)} - {"resume"}
-    settings = {"model": plan.model, "dataset": plan.dataset, "seed": plan.seed,
-                **{k: v for k, v in request.items() if k in known}}
+    # the plan decides what it records itself; the request adds run options
+    settings = {**{k: v for k, v in request.items() if k in known},
+                "model": plan.model, "dataset": plan.dataset, "seed": plan.seed}
     return ConfigFile(path, request_settings(settings, path), plan)
 
 

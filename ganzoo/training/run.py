@@ -176,13 +176,7 @@ def read_plan(run_dir: Path, registry: Registry) -> Plan:
     1) are re-resolved from their request, which is what they were trained from then."""
     record = read_record(run_dir)
     if record.get("format", 1) >= RECORD_FORMAT:
-        try:
-            return Plan.from_dict(record["plan"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise GanzooError(
-                f"The plan in {RunPaths(Path(run_dir)).config} is damaged "
-                f"({type(exc).__name__}: {exc})."
-            ) from exc
+        return Plan.from_dict(record["plan"], f"The plan in {RunPaths(Path(run_dir)).config}")
     from ganzoo.training.resolve import resolve_plan
 
     return resolve_plan(TrainConfig.from_json(record["config"]), registry)
