@@ -25,7 +25,7 @@ parts on the run's device) and the method's options from the plan.
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar, Sequence
+from typing import Any, Callable, Sequence
 
 from torch import Tensor, nn
 from torch.optim import Optimizer
@@ -45,9 +45,6 @@ class Method:
     #: loop uses it for images/s and the count of discriminator updates.  Set per instance
     #: when it depends on options.
     batches_per_step: int = 1
-
-    #: Names of this method's options, for ``ganzoo info``; the builder's keyword arguments.
-    options: ClassVar[tuple[str, ...]] = ()
 
     generator: nn.Module
 
@@ -69,7 +66,11 @@ class Method:
         raise NotImplementedError
 
     def state_dict(self) -> dict[str, Any]:
-        """Method state beyond networks and optimizers (an image pool, BEGAN's k_t)."""
+        """Method state beyond networks and optimizers (an image pool, BEGAN's k_t).
+
+        Checkpoints load as data only (``weights_only=True``): use tensors, numbers,
+        strings, and dicts, lists and tuples of them — not numpy arrays or other objects.
+        """
         return {}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:

@@ -24,8 +24,6 @@ from ganzoo.training.run import load_run
 class TwoCritics(Method):
     """One generator, two critics; the generator minimizes the mean of their losses."""
 
-    options = ("share",)
-
     def __init__(self, kit: Any, share: float = 0.5):
         self.generator = kit.generator()
         self.critics = {"critic_a": kit.discriminator(), "critic_b": kit.discriminator()}

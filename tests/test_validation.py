@@ -204,3 +204,14 @@ def test_damaged_images_are_named_before_training_and_the_folder_stays_usable(ru
     for name in bad:
         (data / "train" / name).unlink()
     assert run_cli(*args).code == 0  # nothing half-made blocks the next start
+
+
+@pytest.mark.parametrize("setting, value", [
+    ("batch_size", -1), ("n_critic", -2), ("latent_dim", 0), ("steps", -5), ("image_size", 0),
+])
+def test_the_python_api_checks_the_numbers_the_cli_checks(tmp_path, setting, value):
+    from ganzoo.api import train
+
+    with pytest.raises(GanzooError, match="must be a whole number"):
+        train("gan", "ring8", out=tmp_path / "run", **{setting: value})
+    assert not (tmp_path / "run").exists()

@@ -8,6 +8,7 @@ module transforms applied to discriminators.
 
 from __future__ import annotations
 
+import inspect
 from functools import cached_property
 from typing import Any, Iterable
 
@@ -23,15 +24,21 @@ from ganzoo.training.conditioning import Conditioning, make_conditioning
 
 
 def build_part(registry: Registry, kind: str, choice: PartChoice, *args: Any, **kwargs: Any) -> Any:
-    """``choice`` built by its registered builder with its recorded options."""
+    """``choice`` built by its registered builder with its recorded options.  Options the
+    builder does not take are a clear error; a TypeError raised inside it is its own bug
+    and is not disguised as one."""
     builder = registry.get(kind, choice.name).load()
+    options = dict(choice.options)
     try:
-        return builder(*args, **kwargs, **dict(choice.options))
+        inspect.signature(builder).bind(*args, **kwargs, **options)
     except TypeError as exc:
         raise IncompatibleError(
             f"The {kind} {choice.name!r} could not be built with options "
-            f"{dict(choice.options) or '{}'}: {exc}. Check 'ganzoo info {choice.name}'."
+            f"{options or '{}'}: {exc}. Check 'ganzoo info {choice.name}'."
         ) from exc
+    except ValueError:  # no signature to check (a builtin): let the call say
+        pass
+    return builder(*args, **kwargs, **options)
 
 
 def make_optimizer(spec: OptimizerSpec, params: Iterable[Any]) -> torch.optim.Optimizer:

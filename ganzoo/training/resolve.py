@@ -109,7 +109,7 @@ def _pick(
         if default is None or default.name != user_name:
             default = PartChoice(user_name)
     elif default is None:
-        kinds = ", ".join(sorted(recipe.generator)) or "none"
+        kinds = ", ".join(sorted(getattr(recipe, kind))) or "none"
         raise IncompatibleError(
             f"Model {recipe.name!r} has no default {kind} for {spec.kind} data "
             f"(dataset {dataset!r}); it trains on: {kinds}. Pick another dataset, or name an "
@@ -141,6 +141,18 @@ def _check_numbers(config: TrainConfig) -> None:
     for flag, lr in (("--lr-g", config.lr_g), ("--lr-d", config.lr_d)):
         if lr is not None and not (math.isfinite(lr) and lr > 0):
             raise GanzooError(f"{flag} must be a finite number above 0, not {lr}.")
+    counts = {"--steps": (config.steps, 0), "--batch-size": (config.batch_size, 1),
+              "--n-critic": (config.n_critic, 1), "--latent-dim": (config.latent_dim, 1),
+              "--image-size": (config.image_size, 1)}
+    for flag, (value, least) in counts.items():  # the CLI's types check these; the API too
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                  or value < least):
+            raise GanzooError(f"{flag} must be a whole number ≥ {least}, not {value!r}.")
+
+
+def _given(value: int | None, default: int) -> int:
+    """The user's number when given (``None``: not given), else the recipe's."""
+    return default if value is None else value
 
 
 def _check_pairing(recipe: Recipe, spec: DataSpec, dataset: str) -> None:
@@ -183,7 +195,7 @@ def resolve_plan(config: TrainConfig, registry: Registry) -> Plan:
         g_opt = replace(g_opt, lr=config.lr_g)
     if config.lr_d is not None:
         d_opt = replace(d_opt, lr=config.lr_d)
-    latent_dim = config.latent_dim or recipe.latent_dim.get(spec.kind, 100)
+    latent_dim = _given(config.latent_dim, recipe.latent_dim.get(spec.kind, 100))
     make_conditioning(recipe.conditioning, spec, latent_dim, dataset.name)  # refuse early
 
     def part(kind: str, choice: PartChoice) -> PartChoice:
@@ -204,8 +216,8 @@ def resolve_plan(config: TrainConfig, registry: Registry) -> Plan:
         extra_terms=tuple(part("regularizer", r) for r in recipe.extra_term_choices),
         g_optimizer=g_opt,
         d_optimizer=d_opt,
-        n_critic=config.n_critic or recipe.n_critic,
-        batch_size=config.batch_size or recipe.batch_size.get(spec.kind, 64),
+        n_critic=_given(config.n_critic, recipe.n_critic),
+        batch_size=_given(config.batch_size, recipe.batch_size.get(spec.kind, 64)),
         latent_dim=latent_dim,
         ema_decay=recipe.ema_decay,
         seed=config.seed,
