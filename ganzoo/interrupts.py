@@ -52,16 +52,19 @@ def stop_signal(exc: BaseException) -> int:
     return getattr(exc, "signum", signal.SIGINT)
 
 
-def _install(handler: Handler, signums: tuple[int, ...]) -> dict[int, Any]:
+def _install(handler: Handler, signums: tuple[int, ...],
+             previous: dict[int, Any] | None = None) -> dict[int, Any]:
     """Point ``signums`` at ``handler``; returns the handlers replaced.  Signals that were
-    ignored stay ignored, and only the main thread may set handlers (elsewhere: none)."""
+    ignored stay ignored, as do those whose handler was set outside Python (``None``: it
+    could not be put back), and only the main thread may set handlers (elsewhere: none)."""
+    previous = {} if previous is None else previous
     if threading.current_thread() is not threading.main_thread():
-        return {}
-    previous = {}
+        return previous
     for signum in signums:
         current = signal.getsignal(signum)
-        if current is not signal.SIG_IGN:
-            previous[signum] = signal.signal(signum, handler)
+        if current is not signal.SIG_IGN and current is not None:
+            previous[signum] = current  # recorded first: a signal may land while installing
+            signal.signal(signum, handler)
     return previous
 
 
@@ -102,7 +105,7 @@ class StopRequest:
         _restore(self._previous)
 
     def __enter__(self) -> "StopRequest":
-        self._previous = _install(self._handle, STOP_SIGNALS)
+        _install(self._handle, STOP_SIGNALS, self._previous)  # filled as it goes
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -37,7 +37,7 @@ from ganzoo.bench.results import FAILED, INTERRUPTED, OK, ResultsStore
 from ganzoo.errors import GanzooError
 from ganzoo.interrupts import Stopped, signal_name, stop_signal, stop_signals_raise
 from ganzoo.lifecycle import Lifecycle
-from ganzoo.locking import folder_lock
+from ganzoo.locking import LOCK_FILES, folder_lock
 from ganzoo.recipe import parse_part
 from ganzoo.registry import Registry
 
@@ -235,14 +235,24 @@ class BenchRunner:
 
     def _train(self, cell: Cell, row: dict[str, Any]) -> Path:
         """Train (or resume) the cell's run; the untrained reference stops at step 0."""
-        from ganzoo.training.loop import train
-        from ganzoo.training.run import prepare_run
+        from ganzoo.training.loop import hold_run_folder
 
         run_dir = cell.run_dir(self.request.out)
         assert run_dir is not None
+        with hold_run_folder(run_dir):  # no one else may train into the cell meanwhile
+            return self._train_locked(cell, row, run_dir)
+
+    def _train_locked(self, cell: Cell, row: dict[str, Any], run_dir: Path) -> Path:
+        from ganzoo.training.loop import train
+        from ganzoo.training.run import prepare_run
+
         checkpoint = run_dir / "checkpoints" / "last.pt"
-        if run_dir.exists() and not checkpoint.exists():
-            shutil.rmtree(run_dir)  # a bench-owned folder of an attempt that never started
+        if not checkpoint.exists():  # a bench-owned folder of an attempt that never started
+            for entry in run_dir.iterdir():
+                if entry.is_dir():
+                    shutil.rmtree(entry)
+                elif entry.name not in LOCK_FILES:
+                    entry.unlink()
         settings = self.request.settings
         data_kind = self.registry.get("dataset", cell.dataset).load().spec.kind
         config = train_config(cell, settings, data_kind, self.request.out,

@@ -247,8 +247,10 @@ def _train(plan: Plan, options: RunOptions, paths: RunPaths, resuming: bool, *,
                 # a signal while pictures were drawn, or a 0-step run: leave a run to resume
                 session.save()
         loop_time = time.perf_counter() - loop_started
+        # a signal that arrives once the last step is done does not stop a finished run
+        stopped_early = interrupt.requested and session.step < options.steps
 
-        if main and not interrupt.requested and session.step > start_step:
+        if main and not stopped_early and session.step > start_step:
             session.draw(paths.final_sample)
             plots.save_loss_curves(paths.metrics, paths.losses)
         done = session.step - start_step
@@ -260,9 +262,9 @@ def _train(plan: Plan, options: RunOptions, paths: RunPaths, resuming: bool, *,
             images_per_s=done * images_per_step / loop_time if loop_time > 0 else 0.0,
             params=params,
             last_losses=last_losses,
-            interrupted=interrupt.requested,
+            interrupted=stopped_early,
             start_step=start_step,
-            interrupted_by=interrupt.signum,
+            interrupted_by=interrupt.signum if stopped_early else None,
         )
         events.fire("ganzoo_run_finished", run=session.info, result=result)
     return result
