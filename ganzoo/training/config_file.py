@@ -287,7 +287,7 @@ def _flag(name: str) -> str:
 
 def _refuse_plan_changes(file: ConfigFile, flags: Mapping[str, Any]) -> None:
     """A recorded plan is reproduced as is: only where and how long it runs may change."""
-    from ganzoo.training.run import RESUMABLE_CHANGES
+    from ganzoo.training.run import RESUMABLE_CHANGES, RESUMABLE_FLAGS
 
     plan = file.plan
     changing = [name for name, value in flags.items() if name not in RESUMABLE_CHANGES
@@ -296,8 +296,8 @@ def _refuse_plan_changes(file: ConfigFile, flags: Mapping[str, Any]) -> None:
         raise GanzooError(
             f"{file.path} holds a recorded plan, which is reproduced as it is; "
             f"{', '.join(map(_flag, changing))} would change it. With a recorded plan only "
-            "where and how long it runs may be given (--steps, --out, --resume, --device, "
-            "--tracker, --data-root, --download, the output cadence). To change the run, "
+            f"where and how long it runs may be given (--resume, {RESUMABLE_FLAGS}). To "
+            "change the run, "
             "start from its request instead: copy the \"config\" section into a request "
             "file (or give the settings as flags) and change it there."
         )

@@ -50,6 +50,9 @@ RESUMABLE_CHANGES = frozenset({
     "steps", "out", "resume", "device", "data_root", "download",
     "log_every", "sample_every", "checkpoint_every", "trackers",
 })
+#: The same, as the user spells it (in messages).
+RESUMABLE_FLAGS = ("--steps, --out, --device, --data-root, --download, --tracker and the "
+                   "output cadence")
 
 #: Layout of config.json; 1 (before plans were recorded) is read by re-resolving its request.
 RECORD_FORMAT = 2
@@ -204,7 +207,7 @@ def check_resumable(saved: TrainConfig, config: TrainConfig, run_dir: Path) -> N
         diffs = "; ".join(f"{k}: {old.get(k)!r} in the run, {new[k]!r} now" for k in changed)
         raise GanzooError(
             f"Cannot resume {run_dir} with different settings ({diffs}). A resumed run keeps "
-            "its settings (only --steps, --device, --tracker and output cadence may change); "
+            f"its settings (only {RESUMABLE_FLAGS} may change); "
             "repeat the original options, or start a new run with another --out."
         )
 
