@@ -134,3 +134,13 @@ def one_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(autouse=True)
+def no_lock_is_left_held() -> Iterator[None]:
+    """Every test releases the folder locks it took (they are re-entrant within a process,
+    so a leaked one would go unnoticed by in-process tests)."""
+    from ganzoo import locking
+
+    yield
+    assert not locking._held, f"folder locks left held: {sorted(map(str, locking._held))}"

@@ -124,7 +124,7 @@ def plugins() -> Any:
     Broken.calls = 0
     loaded = load_plugins(extra=[("recorder", Recorder), ("broken", Broken),
                                  ("tag-tracker", TrackerPlugin)])
-    assert not loaded.failed
+    assert not [p.error for p in loaded.failed if p.name in ("recorder", "broken", "tag-tracker")]
     return loaded
 
 
