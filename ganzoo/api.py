@@ -70,6 +70,8 @@ _EXPORTS: dict[str, str] = {
     "to_unit_range": "ganzoo.data.images",
     # writing files a run keeps (temp file + rename: never half a file)
     "atomic_write_text": "ganzoo.files",
+    # where measurement artefacts are cached ($GANZOO_CACHE, else ~/.cache/ganzoo)
+    "cache_dir": "ganzoo.metrics.cache",
     "atomic_write_bytes": "ganzoo.files",
     "resize": "ganzoo.data.images",
     "square": "ganzoo.data.images",

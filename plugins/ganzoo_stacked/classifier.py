@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +23,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganzoo.api import atomic_write_bytes
+from ganzoo.api import atomic_write_bytes, cache_dir
 from ganzoo_digits.bundled import mnist_5k_arrays, split_indices
 
-CACHE_ENV = "GANZOO_CACHE"
 EPOCHS = 8
 BATCH_SIZE = 64
 MAX_LEARNING_RATE = 4e-3
@@ -97,11 +95,6 @@ def train_classifier(images: Tensor, labels: Tensor) -> DigitClassifier:
     return net.eval()
 
 
-def cache_root(override: Path | None) -> Path:
-    """The evaluation's cache folder, else ``$GANZOO_CACHE``, else ``~/.cache/ganzoo``."""
-    return Path(override or os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "ganzoo")
-
-
 def cache_key(images: Tensor, labels: Tensor) -> str:
     """A hash of this module's source and of the training digits."""
     digest = hashlib.sha256(Path(__file__).read_bytes())
@@ -141,7 +134,7 @@ def digit_classifier(cache: Path | None = None) -> TrainedClassifier:
     images, labels = mnist_5k_arrays()
     train, test = split_indices("mnist-5k", "train"), split_indices("mnist-5k", "test")
     key = cache_key(images[train], labels[train])
-    path = cache_root(cache) / "stacked" / f"digit-classifier-{key}.pt"
+    path = cache_dir(cache) / "stacked" / f"digit-classifier-{key}.pt"
     stored = read_classifier(path)
     if stored is None:
         net = train_classifier(images[train], labels[train])
