@@ -17,12 +17,12 @@ from torch.nn.utils import parametrize
 
 from ganzoo.api import DataSpec, IncompatibleError, OptimizerSpec, PartsKit, load_run, train
 from ganzoo.plugins import get_registry
-from ganzoo.training.checkpoint import load_checkpoint
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.resolve import resolve_plan
 from ganzoo_cgan_pd.conditional_norm import ConditionalBatchNorm2d
 from ganzoo_cgan_pd.generator import CBNGenerator
 from ganzoo_cgan_pd.projection import ProjectionDiscriminator
+from run_checks import checkpoint_tensors
 
 POINTS = DataSpec((2,), num_classes=8)
 DIGITS = DataSpec((1, 8, 8), num_classes=10)
@@ -126,14 +126,6 @@ def _run(out: Path, steps: int, resume: bool = False, **settings: Any):
                  sample_every=0, **settings)
 
 
-def _tensors(path: Path) -> dict[str, torch.Tensor]:
-    state = load_checkpoint(path / "checkpoints" / "last.pt")
-    found = {f"ema.{k}": v for k, v in state["ema"]["module"].items()}
-    for name, net in state["networks"].items():
-        found.update({f"{name}.{k}": v for k, v in net.items()})
-    return found
-
-
 @pytest.mark.parametrize("dataset, shape, tiny", [("digits", (1, 8, 8), TINY_IMAGES),
                                                   ("ring8", (2,), TINY_POINTS)])
 def test_cgan_pd_trains_resumes_exactly_and_samples_a_class(tmp_path, dataset, shape, tiny):
@@ -142,7 +134,7 @@ def test_cgan_pd_trains_resumes_exactly_and_samples_a_class(tmp_path, dataset, s
     resumed = _run(tmp_path / "split", 4, resume=True, **settings)
     _run(tmp_path / "whole", 4, **settings)
     assert (resumed.start_step, resumed.steps, resumed.d_steps) == (2, 4, 20)
-    split, whole = _tensors(tmp_path / "split"), _tensors(tmp_path / "whole")
+    split, whole = checkpoint_tensors(tmp_path / "split"), checkpoint_tensors(tmp_path / "whole")
     assert split.keys() == whole.keys()
     assert any(k.startswith("discriminator.embed.parametrizations") for k in split)
     for key, value in split.items():

@@ -15,11 +15,11 @@ from torch.nn.utils import parametrize
 
 from ganzoo.api import DataSpec, IncompatibleError, OptimizerSpec, PartsKit, load_run, train
 from ganzoo.plugins import get_registry
-from ganzoo.training.checkpoint import load_checkpoint
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.resolve import resolve_plan
 from ganzoo_sngan.blocks import UpBlock
 from ganzoo_sngan.resnet import ResNetDiscriminator, ResNetGenerator
+from run_checks import checkpoint_tensors
 
 TINY = {"channels": 4}
 
@@ -110,14 +110,6 @@ def _run(out: Path, steps: int, resume: bool = False, **settings: Any):
                  sample_every=0, **settings)
 
 
-def _tensors(path: Path) -> dict[str, torch.Tensor]:
-    state = load_checkpoint(path / "checkpoints" / "last.pt")
-    found = {f"ema.{k}": v for k, v in state["ema"]["module"].items()}
-    for name, net in state["networks"].items():
-        found.update({f"{name}.{k}": v for k, v in net.items()})
-    return found
-
-
 @pytest.mark.parametrize("dataset, shape, settings", [
     ("digits", (1, 8, 8), {"generator_options": TINY, "discriminator_options": TINY}),
     ("ring8", (2,), {"generator_options": {"hidden": 8}, "discriminator_options": {"hidden": 8}}),
@@ -128,7 +120,7 @@ def test_sngan_trains_resumes_exactly_and_samples(tmp_path, dataset, shape, sett
     resumed = _run(tmp_path / "split", 4, resume=True, **settings)
     _run(tmp_path / "whole", 4, **settings)
     assert (resumed.start_step, resumed.steps, resumed.d_steps) == (2, 4, 20)
-    split, whole = _tensors(tmp_path / "split"), _tensors(tmp_path / "whole")
+    split, whole = checkpoint_tensors(tmp_path / "split"), checkpoint_tensors(tmp_path / "whole")
     assert split.keys() == whole.keys()
     assert any(k.endswith("parametrizations.weight.original") for k in split)
     for key, value in split.items():
