@@ -193,3 +193,30 @@ def test_a_damaged_recorded_plan_is_refused_by_name(versions, tmp_path, field, v
     config.write_text(json.dumps(record))
     with pytest.raises(GanzooError, match="is damaged or incomplete"):
         load_run(tmp_path / "run", registry=versions[1].registry)
+
+
+def test_a_run_from_before_recorded_plans_keeps_the_choices_it_described(tmp_path):
+    """A format-1 config.json (as ganzoo wrote it before plans were recorded) described
+    wgan-gp on ring8 with the paper's penalty 10; today's recipe uses 0.1 on points.  The
+    run must be rebuilt as it was trained, not with today's defaults."""
+    out = tmp_path / "run"
+    train("wgan-gp", "ring8", steps=2, out=out, batch_size=8, progress=False)
+    config = out / "config.json"
+    record = json.loads(config.read_text())
+    record.pop("format")
+    record["plan"] = {
+        "recipe": "wgan-gp", "dataset": "ring8", "conditioning": "none",
+        "generator": "mlp", "discriminator": "mlp(norm=none)", "loss": "wasserstein",
+        "regularizers": ["gradient-penalty"], "extra_terms": [], "latent_dim": 2,
+        "batch_size": 8, "n_critic": 5, "g_optimizer": "adam lr=0.0001 betas=(0, 0.9)",
+        "d_optimizer": "adam lr=0.0001 betas=(0, 0.9)",
+    }
+    config.write_text(json.dumps(record))
+    plan = read_plan(out, get_registry())
+    assert plan.regularizers == (PartChoice("gradient-penalty", {"weight": 10.0}),)
+    assert plan.g_optimizer.betas == plan.d_optimizer.betas == (0.0, 0.9)
+    assert plan.discriminator == PartChoice("mlp", {"hidden": 128, "depth": 3, "norm": "none"})
+    assert (plan.n_critic, plan.batch_size, plan.latent_dim) == (5, 8, 2)
+    assert train("wgan-gp", "ring8", steps=3, out=out, batch_size=8, resume=True).steps == 3
+    rewritten = json.loads(config.read_text())["plan"]
+    assert rewritten["regularizers"] == [{"name": "gradient-penalty", "options": {"weight": 10.0}}]

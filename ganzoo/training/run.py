@@ -176,13 +176,19 @@ def read_record(run_dir: Path) -> dict[str, Any]:
 
 def read_plan(run_dir: Path, registry: Registry) -> Plan:
     """The plan a run recorded.  Runs from before plans were recorded (config.json format
-    1) are re-resolved from their request, which is what they were trained from then."""
+    1) are rebuilt from their request and the choices they described (see
+    :mod:`ganzoo.training.legacy`)."""
     record = read_record(run_dir)
+    where = f"The plan in {RunPaths(Path(run_dir)).config}"
     if record.get("format", 1) >= RECORD_FORMAT:
-        return Plan.from_dict(record["plan"], f"The plan in {RunPaths(Path(run_dir)).config}")
-    from ganzoo.training.resolve import resolve_plan
+        return Plan.from_dict(record["plan"], where)
+    from ganzoo.training.legacy import legacy_plan
 
-    return resolve_plan(TrainConfig.from_json(record["config"]), registry)
+    try:
+        return legacy_plan(record, registry)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise GanzooError(f"{where} (written by an older ganzoo) cannot be read "
+                          f"({type(exc).__name__}: {exc}).") from exc
 
 
 def prepare_run(config: TrainConfig, registry: Registry) -> tuple[Plan, RunOptions]:
