@@ -41,6 +41,12 @@ class Regularizer:
         """Transform the discriminator once, before its optimizer is built."""
         return discriminator
 
+    def wrap_generator(self, generator: nn.Module) -> nn.Module:
+        """Transform the generator once, before its optimizer is built (and again when a
+        saved run is loaded for sampling, so its weights fit).  A G-side penalty on G's
+        weights (BigGAN's orthogonal regularization) keeps its parameters here."""
+        return generator
+
     def d_term(
         self, discriminator: nn.Module, real: Tensor, fake: Tensor, cond: object
     ) -> Tensor | None:

@@ -3,7 +3,8 @@
 The recipe is data only (no torch), so listing and validating it is cheap.  The architecture
 is a separate axis: ``generator`` and ``discriminator`` map a kind of data (``"points"``,
 ``"image"``) to a default part name, and the user may override either.  ``presets`` change
-any other field for one kind of data (wgan-gp's penalty weight on points, say).
+any other field for one kind of data (wgan-gp's penalty weight on points, say) or for one
+dataset by name (the paper's nets and batch on ``cifar10``, say).
 """
 
 from __future__ import annotations
@@ -113,7 +114,8 @@ class Recipe:
     ``regularizers`` (terms, post-step actions, module transforms) can be swapped from the
     command line; ``extra_terms`` are regularizer parts that define the method itself
     (pix2pix's L1) and stay when the user swaps regularizers.  ``presets`` maps a data kind
-    to replacements for any other field, applied by :meth:`for_data`.
+    (``points``, ``image``) or a dataset name (``cifar10``) to replacements for any other
+    field, applied by :meth:`for_data`: the kind's first, then the dataset's.
     """
 
     name: str
@@ -155,10 +157,15 @@ class Recipe:
                     f"{', '.join(unknown)}; fields are {', '.join(sorted(allowed))}"
                 )
 
-    def for_data(self, data_kind: str) -> "Recipe":
-        """This recipe with its preset for ``data_kind`` (``points``, ``image``) applied."""
-        preset = self.presets.get(data_kind)
-        return replace(self, **preset, presets={}) if preset else self
+    def for_data(self, data_kind: str, dataset: str | None = None) -> "Recipe":
+        """This recipe with its preset for ``data_kind`` (``points``, ``image``) applied,
+        then the one for ``dataset`` (a plain registry name) if it has one."""
+        recipe = self
+        for key in (data_kind, dataset):
+            preset = self.presets.get(key) if key else None
+            if preset:
+                recipe = replace(recipe, **preset)
+        return replace(recipe, presets={}) if recipe is not self else self
 
     @property
     def method_choice(self) -> PartChoice:

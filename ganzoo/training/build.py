@@ -3,7 +3,7 @@
 A method receives a :class:`PartsKit` and asks it for what it needs: one generator and one
 discriminator for the adversarial method, two of each for CycleGAN.  Each comes built from
 the plan's choice, on the run's device, in its memory format, with the regularizers'
-module transforms applied to discriminators.
+module transforms applied to both networks.
 """
 
 from __future__ import annotations
@@ -55,10 +55,20 @@ def plan_conditioning(plan: Plan) -> Conditioning:
     return make_conditioning(plan.conditioning, plan.spec, plan.latent_dim, plan.dataset)
 
 
-def build_generator(plan: Plan, registry: Registry) -> nn.Module:
-    """The generator alone (on the CPU), as sampling from a saved run needs it."""
-    return build_part(registry, "generator", plan.generator, plan.spec,
-                      latent_dim=plan.latent_dim, conditioning=plan.conditioning)
+def build_regularizers(plan: Plan, registry: Registry) -> list[tuple[str, Regularizer]]:
+    """``(name, regularizer)`` for the plan's regularizers, then its extra terms."""
+    return [(c.name, build_part(registry, "regularizer", c)) for c in plan.all_regularizers]
+
+
+def build_generator(plan: Plan, registry: Registry,
+                    regularizers: list[tuple[str, Regularizer]] | None = None) -> nn.Module:
+    """The generator (on the CPU) transformed by each regularizer, as training built it:
+    sampling from a saved run needs the same module to load its weights into."""
+    module = build_part(registry, "generator", plan.generator, plan.spec,
+                        latent_dim=plan.latent_dim, conditioning=plan.conditioning)
+    for _, regularizer in build_regularizers(plan, registry) if regularizers is None else regularizers:
+        module = regularizer.wrap_generator(module)
+    return module
 
 
 class PartsKit:
@@ -77,8 +87,8 @@ class PartsKit:
         return module
 
     def generator(self) -> nn.Module:
-        """A new generator as the plan says, on the device."""
-        return self._place(build_generator(self.plan, self.registry))
+        """A new generator as the plan says, transformed by each regularizer, on the device."""
+        return self._place(build_generator(self.plan, self.registry, self.regularizers))
 
     def discriminator(self) -> nn.Module:
         """A new discriminator as the plan says, transformed by each regularizer, on the device."""
@@ -95,8 +105,7 @@ class PartsKit:
     @cached_property
     def regularizers(self) -> list[tuple[str, Regularizer]]:
         """``(name, regularizer)`` for the plan's regularizers, then its extra terms."""
-        return [(c.name, build_part(self.registry, "regularizer", c))
-                for c in self.plan.all_regularizers]
+        return build_regularizers(self.plan, self.registry)
 
     def g_optimizer(self, params: Iterable[Any]) -> torch.optim.Optimizer:
         return make_optimizer(self.plan.g_optimizer, params)

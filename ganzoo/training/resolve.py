@@ -174,7 +174,7 @@ def resolve_plan(config: TrainConfig, registry: Registry) -> Plan:
     _check_numbers(config)
     dataset: DatasetInfo = registry.get("dataset", config.dataset).load()
     spec = dataset.spec_for(config.image_size)
-    recipe: Recipe = registry.get("model", config.model).load().for_data(spec.kind)
+    recipe: Recipe = registry.get("model", config.model).load().for_data(spec.kind, dataset.name)
     _check_pairing(recipe, spec, dataset.name)
 
     generator = _pick(registry, "generator", config.generator,

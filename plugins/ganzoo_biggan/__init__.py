@@ -1,0 +1,1 @@
+"""Plugin biggan (work in progress)."""

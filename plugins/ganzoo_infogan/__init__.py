@@ -1,0 +1,1 @@
+"""Plugin infogan (work in progress)."""

@@ -1,0 +1,1 @@
+"""Plugin progan (work in progress)."""
