@@ -142,8 +142,8 @@ def load_run(run_dir: str | Path, *, device: str = "cpu") -> LoadedRun:
 
 
 def sample(run_dir: str | Path, n: int = 64, *, device: str = "cpu", **options: Any) -> Any:
-    """``n`` samples of a trained run as a CPU tensor (``labels=``, ``inputs=``, ``seed=``
-    as :meth:`LoadedRun.sample` takes them)."""
+    """``n`` samples of a trained run as a CPU tensor (``labels=``, ``inputs=``, ``seed=``,
+    ``truncation=``, ``codes=`` as :meth:`LoadedRun.sample` takes them)."""
     return load_run(run_dir, device=device).sample(n, **options)
 
 

@@ -30,7 +30,7 @@ class TwoCritics(Method):
         self.loss, self.share = kit.loss, share
         self.opts = {"generator": kit.g_optimizer(self.generator.parameters()),
                      **{k: kit.d_optimizer(c.parameters()) for k, c in self.critics.items()}}
-        self.latents, self.split = kit.conditioning.latents, kit.conditioning.split
+        self.space, self.split = kit.conditioning.latent_space(self.generator), kit.conditioning.split
         self.batch_size, self.device = kit.plan.batch_size, kit.device
         self.batches_per_step = 2
         self.updates = torch.zeros(())  # method state beyond networks and optimizers
@@ -46,13 +46,13 @@ class TwoCritics(Method):
         for name, critic in self.critics.items():
             real, cond = self.split(next_batch())
             with torch.no_grad():
-                fake = self.generator(self.latents(self.batch_size, self.device), cond)
+                fake = self.generator(self.space.sample(self.batch_size, self.device), cond)
             loss = self.loss.d_loss(critic(real, cond), critic(fake, cond))
             self.opts[name].zero_grad(set_to_none=True)
             loss.backward()
             self.opts[name].step()
             values[f"{name}_loss"] = loss
-        fake = self.generator(self.latents(self.batch_size, self.device), cond)
+        fake = self.generator(self.space.sample(self.batch_size, self.device), cond)
         a, b = (self.loss.g_loss(c(fake, cond)) for c in self.critics.values())
         g_loss = self.share * a + (1 - self.share) * b
         self.opts["generator"].zero_grad(set_to_none=True)

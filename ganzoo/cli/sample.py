@@ -3,7 +3,10 @@
 ``.png`` writes a picture (an image grid, one column per class for class-conditional
 models, input | output pairs for image-to-image models, a scatter over the real data for
 points); ``.pt`` and ``.npy`` write the raw samples.  ``--interpolate`` writes latent walks
-instead: a strip of ``--steps`` columns per walk (or, for points, lines over the data).
+instead: a strip of ``--steps`` columns per walk (or, for points, lines over the data);
+``--code NAME`` writes a sweep of one latent code the same way (a column per value), and
+``--code NAME=VALUE`` fixes a code.  ``--truncation T`` draws the noise within ±T (BigGAN's
+truncation trick), for every model with a latent vector.
 The output is checked before anything is drawn: never one of the run's own files, never a
 folder, always somewhere writable; it is written atomically.
 """
@@ -61,6 +64,28 @@ def _save_raw(samples: Any, out: Path) -> None:
             np.save(handle, samples.numpy())
 
 
+def parse_codes(texts: tuple[str, ...]) -> tuple[str | None, dict[str, float]]:
+    """``--code`` values: at most one ``NAME`` to sweep, and ``NAME=VALUE`` codes to fix."""
+    swept = [t.strip() for t in texts if "=" not in t]
+    fixed: dict[str, float] = {}
+    for text in texts:
+        name, sep, value = text.partition("=")
+        if not sep:
+            continue
+        try:
+            fixed[name.strip()] = float(value)
+        except ValueError:
+            raise GanzooError(
+                f"--code expects NAME (to sweep it) or NAME=NUMBER (to fix it), not {text!r}."
+            ) from None
+    if len(swept) > 1:
+        raise GanzooError(
+            f"--code can sweep one code at a time, not {', '.join(swept)}; fix the others "
+            "with NAME=VALUE."
+        )
+    return (swept[0] if swept else None), fixed
+
+
 def check_output(out: Path, run_dir: Path) -> None:
     """Refuse an output that would overwrite the run's own files, or cannot be written."""
     from ganzoo.files import check_writable
@@ -92,11 +117,18 @@ def check_output(out: Path, run_dir: Path) -> None:
               help="Input image (image-to-image models; repeatable).")
 @click.option("--interpolate", is_flag=True, help="Latent walks between random pairs of points.")
 @click.option("--steps", type=click.IntRange(min=2), default=10, show_default=True,
-              help="Samples per walk with --interpolate.")
+              help="Samples per walk with --interpolate, or values of a continuous --code.")
+@click.option("--truncation", type=click.FloatRange(min=0, min_open=True),
+              help="Truncation trick: draw every noise entry within ±T (e.g. 0.5); smaller "
+                   "is less varied, often cleaner.")
+@click.option("--code", "codes", multiple=True, metavar="NAME[=VALUE]",
+              help="A latent code (InfoGAN's): NAME sweeps it, a column per value; NAME=VALUE "
+                   "fixes it (repeatable); an unknown NAME lists the model's codes.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", default="cpu", show_default=True)
 def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | None,
-                   inputs: tuple[Path, ...], interpolate: bool, steps: int, seed: int,
+                   inputs: tuple[Path, ...], interpolate: bool, steps: int,
+                   truncation: float | None, codes: tuple[str, ...], seed: int,
                    device: str) -> None:
     """Draw samples from the trained run in RUN_DIR.
 
@@ -105,8 +137,13 @@ def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | No
       ganzoo sample runs/cgan-mnist-5k --class 7 --out sevens.png
       ganzoo sample runs/pix2pix-edges2digits --input edges.png --out translated.png
       ganzoo sample runs/dcgan-mnist-5k --interpolate --steps 12 --out walks.png
+      ganzoo sample runs/biggan-mnist-5k --truncation 0.5 --out truncated.png
+      ganzoo sample runs/infogan-mnist-5k --code digit --code slant=1 --out digits.png
     """
     check_output(out, run_dir)
+    swept, fixed = parse_codes(codes)
+    if swept and interpolate:
+        raise GanzooError("--interpolate and a swept --code NAME each make a strip: pick one.")
     import torch
 
     from ganzoo import plots
@@ -128,13 +165,20 @@ def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | No
     png = out.suffix.lower() == ".png"
     points = not run.spec.is_image
 
-    if interpolate:
-        walks = run.walks(count or 8, steps, labels=class_, seed=seed)
-        if png:
-            plots.save_strip(walks, out, reference=_reference_points(run) if points else None)
+    if interpolate or swept:
+        if interpolate:
+            strips = run.walks(count or 8, steps, labels=class_, seed=seed,
+                               truncation=truncation, codes=fixed)
+            what = f"walks of {steps} steps"
         else:
-            _save_raw(walks, out)
-        click.echo(f"Wrote {len(walks)} walks of {steps} steps to {out}")
+            strips = run.sweep(swept, count or 8, steps, labels=class_, seed=seed,  # type: ignore[arg-type]
+                               truncation=truncation, codes=fixed)
+            what = f"rows sweeping code {swept!r} over {strips.shape[1]} values"
+        if png:
+            plots.save_strip(strips, out, reference=_reference_points(run) if points else None)
+        else:
+            _save_raw(strips, out)
+        click.echo(f"Wrote {len(strips)} {what} to {out}")
         return
 
     n = count or 64
@@ -154,7 +198,7 @@ def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | No
     else:
         if labels is None and run.num_classes and png and not points:
             labels, nrow = torch.arange(n) % run.num_classes, run.num_classes
-        samples = run.sample(n, labels=labels, seed=seed)
+        samples = run.sample(n, labels=labels, seed=seed, truncation=truncation, codes=fixed)
         if png and points:
             plots.save_scatter(samples, out, reference=_reference_points(run))
         elif png:

@@ -81,6 +81,7 @@ PARSE_FLAG: dict[str, Callable[[Any], Any]] = {
     "regularizers": parse_regularizers,
     "generator_options": partial(parse_options, flag="--g-opt"),
     "discriminator_options": partial(parse_options, flag="--d-opt"),
+    "method_options": partial(parse_options, flag="--method-opt"),
 }
 #: Parameters of the command that are not part of a run's request.
 NOT_SETTINGS = frozenset({"config_path", "print_config", "no_progress"})
@@ -176,6 +177,8 @@ def _plan_and_options(file: ConfigFile | None, config: TrainConfig,
               help="Generator builder option.")
 @click.option("--d-opt", "discriminator_options", multiple=True, metavar="KEY=VALUE",
               help="Discriminator builder option.")
+@click.option("--method-opt", "method_options", multiple=True, metavar="KEY=VALUE",
+              help="Training method option, e.g. aux_weight=0.5 (acgan).")
 @click.option("--n-critic", type=click.IntRange(min=1),
               help="Discriminator updates per generator update.")
 @click.option("--lr-g", type=PositiveFinite(), help="Generator learning rate.")

@@ -2,7 +2,7 @@
 
 A batch is ``(x,)``, ``(x, labels)`` or ``(input image, target image)``.  A strategy splits
 it into ``real`` (what the discriminator should accept) and ``cond`` (what both networks are
-given alongside), and draws latents; the loop stays generic.
+given alongside), and says what latent vectors the generator takes; the loop stays generic.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from ganzoo.data.spec import DataSpec
 from ganzoo.errors import IncompatibleError
+from ganzoo.latents import LatentSpace, latent_space
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,10 @@ class Conditioning:
     def split(self, batch: Sequence[Tensor]) -> tuple[Tensor, Tensor | None]:
         return batch[0], None
 
-    def latents(self, n: int, device: torch.device | str,
-                generator: torch.Generator | None = None) -> Tensor | None:
-        """``n`` latent vectors, from the global random state or from ``generator``."""
-        return torch.randn(n, self.latent_dim, device=device, generator=generator)
+    def latent_space(self, generator: nn.Module) -> LatentSpace | None:
+        """Where ``generator``'s latent vectors come from (draw with ``.sample(n, device)``):
+        the space it declares, else Gaussian noise; ``None`` when it takes none."""
+        return latent_space(generator, self.latent_dim)
 
     def random_cond(self, n: int, device: torch.device | str,
                     generator: torch.Generator | None = None) -> Tensor | None:
@@ -56,15 +57,12 @@ class ClassConditioning(Conditioning):
 class ImageConditioning(Conditioning):
     """The generator maps an input image to an output; the discriminator sees both.
 
-    There is no latent vector: as in pix2pix, the generator's dropout is its noise.
+    There is no latent vector (``latent_dim`` 0): as in pix2pix, the generator's dropout is
+    its noise.
     """
 
     def split(self, batch: Sequence[Tensor]) -> tuple[Tensor, Tensor | None]:
         return batch[1], batch[0]
-
-    def latents(self, n: int, device: torch.device | str,
-                generator: torch.Generator | None = None) -> Tensor | None:
-        return None
 
 
 def make_conditioning(kind: str, spec: DataSpec, latent_dim: int, dataset: str = "") -> Conditioning:

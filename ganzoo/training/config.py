@@ -37,6 +37,7 @@ class TrainConfig:
     regularizers: tuple[str, ...] | None = None  # () means "none"
     generator_options: dict[str, Any] = field(default_factory=dict)
     discriminator_options: dict[str, Any] = field(default_factory=dict)
+    method_options: dict[str, Any] = field(default_factory=dict)
     latent_dim: int | None = None
     n_critic: int | None = None
     lr_g: float | None = None

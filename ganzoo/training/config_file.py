@@ -30,7 +30,8 @@ from ganzoo.training.config import RunOptions, TrainConfig
 
 #: Request keys spelled as the command-line flags, for fields whose flag has another name.
 FLAG_NAMES = {"regularizers": "reg", "generator_options": "g-opt",
-              "discriminator_options": "d-opt", "trackers": "tracker"}
+              "discriminator_options": "d-opt", "method_options": "method-opt",
+              "trackers": "tracker"}
 ALIASES = {flag.replace("-", "_"): name for name, flag in FLAG_NAMES.items()}
 
 #: What a value of each type looks like, for error messages.

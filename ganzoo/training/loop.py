@@ -219,8 +219,9 @@ def _train(plan: Plan, options: RunOptions, paths: RunPaths, resuming: bool, *,
     batches = Batcher(dataset, plan.batch_size, device=device, seed=plan.seed,
                       channels_last=plan.channels_last)
     ema = GeneratorEMA(method.generator, plan.ema_decay)
-    previews = (Previews(plan_conditioning(plan), plan.spec, dataset, plan.seed, device)
-                if main else None)
+    conditioning = plan_conditioning(plan)
+    previews = (Previews(conditioning, conditioning.latent_space(method.generator), plan.spec,
+                         dataset, plan.seed, device) if main else None)
     session = _Session(plan, method, batches, ema, paths, device, previews, events)
     if resuming:
         session.restore()

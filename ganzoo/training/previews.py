@@ -18,6 +18,7 @@ from torch.utils.data import Dataset
 from ganzoo import plots
 from ganzoo.data.batches import fixed_sample
 from ganzoo.data.spec import DataSpec
+from ganzoo.latents import LatentSpace
 from ganzoo.training.conditioning import Conditioning
 
 POINTS = 2500  # the PacGAN/VEEGAN sample count
@@ -40,8 +41,8 @@ def match_channels(images: Tensor, channels: int) -> Tensor:
 class Previews:
     """Fixed latents and conditions, and :meth:`save` to draw a generator with them."""
 
-    def __init__(self, conditioning: Conditioning, spec: DataSpec, dataset: Dataset,
-                 seed: int, device: torch.device):
+    def __init__(self, conditioning: Conditioning, space: LatentSpace | None, spec: DataSpec,
+                 dataset: Dataset, seed: int, device: torch.device):
         rng = torch.Generator().manual_seed(seed + SEED_OFFSET)
         self.spec = spec
         self.nrow: int | None = None
@@ -61,7 +62,7 @@ class Previews:
             n, self.nrow = len(cond), PER_CLASS
         else:
             n = IMAGES
-        latents = conditioning.latents(n, "cpu", rng)
+        latents = space.sample(n, "cpu", rng) if space is not None else None
         self.latents = latents.to(device) if latents is not None else None
         self.cond = cond.to(device) if cond is not None else None
 

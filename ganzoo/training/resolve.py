@@ -115,9 +115,12 @@ def _pick(
             f"(dataset {dataset!r}); it trains on: {kinds}. Pick another dataset, or name an "
             f"architecture with --{kind} (see 'ganzoo list {kind}')."
         )
-    if options:
-        return PartChoice(default.name, {**default.options, **options})
-    return default
+    return _with_options(default, options)
+
+
+def _with_options(choice: PartChoice, options: dict[str, Any] | None) -> PartChoice:
+    """``choice`` with the user's ``options`` laid over its own."""
+    return PartChoice(choice.name, {**choice.options, **options}) if options else choice
 
 
 def _user_regularizer(text: str, recipe: Recipe, registry: Registry) -> PartChoice:
@@ -208,7 +211,7 @@ def resolve_plan(config: TrainConfig, registry: Registry) -> Plan:
         spec=spec,
         image_size=config.image_size,
         conditioning=recipe.conditioning,
-        method=part("method", recipe.method_choice),
+        method=part("method", _with_options(recipe.method_choice, config.method_options)),
         generator=part("generator", generator),
         discriminator=part("discriminator", discriminator),
         loss=part("loss", loss),

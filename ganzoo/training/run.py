@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import torch
 from torch import Tensor
@@ -37,6 +37,7 @@ from ganzoo import __version__
 from ganzoo.data.spec import DataSpec
 from ganzoo.errors import GanzooError
 from ganzoo.files import atomic_write_text, check_writable_folder, remove_temp_files
+from ganzoo.latents import LatentSpace
 from ganzoo.locking import LOCK_FILES
 from ganzoo.plan import Plan
 from ganzoo.registry import Registry
@@ -267,9 +268,28 @@ class LoadedRun:
     def num_classes(self) -> int:
         return self.spec.num_classes if self.plan.conditioning == "class" else 0
 
-    def latents(self, n: int, seed: int = 0) -> Tensor | None:
-        """``n`` latent vectors drawn with ``seed`` (``None`` for image-to-image models)."""
-        return self.conditioning.latents(n, "cpu", torch.Generator().manual_seed(seed))
+    @property
+    def latent_space(self) -> LatentSpace | None:
+        """What the generator's latent vectors are (``None`` for image-to-image models)."""
+        return self.conditioning.latent_space(self.generator)
+
+    def latents(self, n: int, seed: int = 0, *, truncation: float | None = None,
+                codes: Mapping[str, float] | None = None) -> Tensor | None:
+        """``n`` latent vectors drawn with ``seed`` (``None`` for image-to-image models);
+        ``truncation`` keeps the noise within ±truncation, ``codes`` fixes named codes."""
+        return self._latents(n, torch.Generator().manual_seed(seed), truncation, codes)
+
+    def _latents(self, n: int, rng: torch.Generator, truncation: float | None,
+                 codes: Mapping[str, float] | None) -> Tensor | None:
+        space = self.latent_space
+        if space is None:
+            if truncation is not None or codes:
+                raise GanzooError(
+                    f"The model {self.plan.model!r} has no latent vector to truncate or set "
+                    "codes in: it maps input images to outputs (its noise is dropout)."
+                )
+            return None
+        return space.sample(n, "cpu", rng, truncation=truncation, codes=codes)
 
     def _conditions(self, n: int, labels: Tensor | int | None, inputs: Tensor | None,
                     rng: torch.Generator) -> Tensor | None:
@@ -322,22 +342,48 @@ class LoadedRun:
         return torch.cat(out)
 
     def sample(self, n: int, *, labels: Tensor | int | None = None,
-               inputs: Tensor | None = None, seed: int = 0, batch_size: int = 256) -> Tensor:
+               inputs: Tensor | None = None, seed: int = 0, batch_size: int = 256,
+               truncation: float | None = None,
+               codes: Mapping[str, float] | None = None) -> Tensor:
         """``n`` samples (images in [-1, 1], points in data coordinates) on the CPU.
 
         Class-conditional models draw uniform random classes unless ``labels`` (one class or
         one per sample) is given; image-to-image models need ``inputs`` (one image, repeated,
-        or ``n``).
+        or ``n``).  ``truncation`` (the truncation trick) and ``codes`` (named latent codes
+        set to values, InfoGAN's) shape the latent vectors, as :meth:`latents` says.
         """
         if inputs is not None and len(inputs) > 1:
             n = len(inputs)
         rng = torch.Generator().manual_seed(seed)
-        latents = self.conditioning.latents(n, "cpu", rng)
+        latents = self._latents(n, rng, truncation, codes)
         cond = self._conditions(n, labels, inputs, rng)
         return self.generate(latents, cond, batch_size)
 
+    def sweep(self, code: str, rows: int, steps: int = 10, *, labels: Tensor | int | None = None,
+              seed: int = 0, truncation: float | None = None,
+              codes: Mapping[str, float] | None = None, batch_size: int = 256) -> Tensor:
+        """``rows`` latent vectors, each drawn with every value of ``code`` (``rows, values,
+        *shape``): each category of a categorical code, or ``steps`` values from -2 to 2 of
+        a continuous one; everything else in a row stays fixed."""
+        space = self.latent_space
+        if space is None:
+            raise GanzooError(
+                f"The model {self.plan.model!r} has no latent codes to vary: it maps input "
+                "images to outputs (its noise is dropout)."
+            )
+        values = space.code(code).values(steps)
+        rng = torch.Generator().manual_seed(seed)
+        z = space.sample(rows, "cpu", rng, truncation=truncation, codes=codes)
+        grid = torch.stack([space.with_code(z, code, v) for v in values], 1)
+        cond = self._conditions(rows, labels, None, rng)
+        if cond is not None:
+            cond = cond.repeat_interleave(len(values))
+        out = self.generate(grid.flatten(0, 1), cond, batch_size)
+        return out.view(rows, len(values), *out.shape[1:])
+
     def walks(self, rows: int, steps: int, *, labels: Tensor | int | None = None,
-              seed: int = 0, batch_size: int = 256) -> Tensor:
+              seed: int = 0, truncation: float | None = None,
+              codes: Mapping[str, float] | None = None, batch_size: int = 256) -> Tensor:
         """``rows`` latent walks of ``steps`` samples each (``rows, steps, *shape``), from
         one random latent to another by :func:`slerp`, one class per walk."""
         if self.plan.conditioning == "image":
@@ -346,7 +392,7 @@ class LoadedRun:
                 "input images to outputs (its noise is dropout)."
             )
         rng = torch.Generator().manual_seed(seed)
-        ends = self.conditioning.latents(2 * rows, "cpu", rng)
+        ends = self._latents(2 * rows, rng, truncation, codes)
         path = slerp(ends[:rows], ends[rows:], torch.linspace(0, 1, steps))  # type: ignore[index]
         cond = self._conditions(rows, labels, None, rng)
         if cond is not None:

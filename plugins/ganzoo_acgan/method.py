@@ -52,7 +52,7 @@ class ACGAN(Adversarial):
         """Generated samples and the uniformly drawn labels they were generated for."""
         labels = self.random_labels(self.batch_size, self.device)
         with torch.set_grad_enabled(grad):
-            return self.generator(self.latents(self.batch_size, self.device), labels), labels
+            return self.generator(self.latents(), labels), labels
 
     def step(self, next_batch: Callable[[], Batch]) -> dict[str, Tensor]:
         loss, heads, D = self.loss, self.heads, self.discriminator

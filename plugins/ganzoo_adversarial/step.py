@@ -32,7 +32,7 @@ class Adversarial(Method):
         self.batch_size = kit.plan.batch_size
         self.device = kit.device
         self.split = kit.conditioning.split
-        self.latents = kit.conditioning.latents
+        self.latent_space = kit.conditioning.latent_space(self.generator)
         regs = kit.regularizers
         self.d_terms = [(n, r.d_term) for n, r in regs if _overrides(r, "d_term")]
         self.g_terms = [(n, r.g_term) for n, r in regs if _overrides(r, "g_term")]
@@ -43,6 +43,11 @@ class Adversarial(Method):
             r.after_d_step for _, r in regs if _overrides(r, "after_d_step")]
         self.needs_real = self.loss.needs_real_scores_for_g
         self.d_params = [p for p in self.discriminator.parameters() if p.requires_grad]
+
+    def latents(self) -> Tensor | None:
+        """A batch of latent vectors from the generator's space (``None``: it takes none)."""
+        space = self.latent_space
+        return space.sample(self.batch_size, self.device) if space is not None else None
 
     def networks(self) -> dict[str, nn.Module]:
         return {"generator": self.generator, "discriminator": self.discriminator}
@@ -56,7 +61,7 @@ class Adversarial(Method):
         for _ in range(self.n_critic):
             real, cond = self.split(next_batch())
             with torch.no_grad():
-                fake = G(self.latents(self.batch_size, self.device), cond)
+                fake = G(self.latents(), cond)
             d_loss = loss.d_loss(D(real, cond), D(fake, cond))
             values["d_loss"] = d_loss
             d_total = _plus_terms(d_loss, self.d_terms, values, D, real, fake, cond)
@@ -68,7 +73,7 @@ class Adversarial(Method):
 
         for p in self.d_params:  # G's update needs gradients through D, not D's own
             p.requires_grad_(False)
-        fake = G(self.latents(self.batch_size, self.device), cond)
+        fake = G(self.latents(), cond)
         g_loss = loss.g_loss(D(fake, cond), D(real, cond) if self.needs_real else None)
         values["g_loss"] = g_loss
         g_total = _plus_terms(g_loss, self.g_terms, values, fake, real, cond)
