@@ -47,6 +47,8 @@ _EXPORTS: dict[str, str] = {
     "Loss": "ganzoo.parts",
     "Regularizer": "ganzoo.parts",
     "Method": "ganzoo.method",
+    "LatentSpace": "ganzoo.latents",
+    "Code": "ganzoo.latents",
     "Batch": "ganzoo.method",
     "PartsKit": "ganzoo.training.build",
     "Metric": "ganzoo.metrics.base",

@@ -12,7 +12,8 @@ import torch
 from torch import nn
 
 from ganzoo.api import GanzooError, PartChoice, Recipe, Regularizer, hookimpl, load_plugins, train
-from ganzoo.latents import Code, LatentSpace, latent_space, truncate
+from ganzoo.api import Code, LatentSpace
+from ganzoo.latents import latent_space, truncate
 from ganzoo.training.run import load_run
 from ganzoo_gan.mlp import MLPGenerator
 
