@@ -323,3 +323,28 @@ def test_an_ignored_hangup_stays_ignored(default_signals: None) -> None:
         assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
         signal.raise_signal(signal.SIGHUP)
         assert not stop.requested
+
+
+def test_a_parallel_bench_stops_its_workers_keeps_every_cell_and_resumes(
+        start: Start, tmp_path: Path) -> None:
+    """Ctrl-C on ``ganzoo bench --jobs 2``: both running cells checkpoint and are recorded
+    as interrupted by the parent; the same command then finishes both."""
+    out = tmp_path / "bench"
+    args = ("bench", *BENCH, "--seeds", "2", "--jobs", "2", "--out", str(out))
+    cells = [out / "runs" / f"gan-ring8-seed{seed}" for seed in (0, 1)]
+    proc = start(*args)
+    wait_for("both cells' first logged steps",
+             lambda: all(logged_step(cell) >= 20 for cell in cells), proc)
+    proc.send_signal(signal.SIGINT)
+    code, _, err = finish(proc)
+    assert code == 128 + signal.SIGINT, err
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert [(r["cell"], r["status"], r["error"]) for r in rows] == [
+        (cell.name, "interrupted", "interrupted by SIGINT") for cell in cells]
+    assert all(20 <= checkpoint_step(cell) < 2000 for cell in cells)
+
+    code, _, err = ganzoo(start, *args)
+    assert code == 0, err
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert [r["status"] for r in rows] == ["ok", "ok"]
+    assert all(checkpoint_step(cell) == 2000 for cell in cells)

@@ -70,6 +70,16 @@ class ResultsStore:
     def record(self, row: dict[str, Any]) -> None:
         """Keep ``row`` as its cell's outcome and rewrite results.jsonl."""
         self._rows[row["cell"]] = row
+        self._write()
+
+    def sort(self, keys: list[str]) -> None:
+        """Put the rows of cells ``keys`` in that order, after rows of other cells (parallel
+        cells finish in any order; the files should not depend on it)."""
+        rank = {key: i for i, key in enumerate(keys)}
+        self._rows = dict(sorted(self._rows.items(), key=lambda item: rank.get(item[0], -1)))
+        self._write()
+
+    def _write(self) -> None:
         text = "".join(json.dumps(r, sort_keys=False) + "\n" for r in self._rows.values())
         atomic_write_text(self.out / RESULTS_FILE, text)
 

@@ -55,6 +55,8 @@ class BenchRequest:
     references: bool = True
     #: trackers (``NAME[:key=value]``) for every trained cell; they don't change figures
     trackers: tuple[str, ...] = ()
+    #: cells run at once, each in its own worker process (:mod:`ganzoo.bench.workers`)
+    jobs: int = 1
     cells: list[Cell] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -80,6 +82,8 @@ class BenchRequest:
         if not self.references:
             parts.append("--no-references")
         parts += [f"--tracker {shlex.quote(t)}" for t in self.trackers]
+        if self.jobs > 1:
+            parts.append(f"--jobs {self.jobs}")
         return " ".join([*parts, f"--out {shlex.quote(str(self.out))}"])
 
 
@@ -99,6 +103,8 @@ def validate(request: BenchRequest, registry: Registry) -> None:
         registry.get("tracker", parse_part(tracker, "--tracker").name)
     if request.seeds < 1:
         raise GanzooError(f"--seeds must be at least 1 (got {request.seeds}).")
+    if request.jobs < 1:
+        raise GanzooError(f"--jobs must be at least 1 (got {request.jobs}).")
     for flag, value in (("--steps", request.settings.steps),
                         ("--batch-size", request.settings.batch_size)):
         if value is not None and value < 1:
@@ -144,13 +150,14 @@ class BenchRunner:
         console: Console,
         progress: bool = True,
         hooks: Any = None,
+        store: ResultsStore | None = None,
     ):
         self.request = request
         self.registry = registry
         self.events = Lifecycle(hooks)
         self.console = console
         self.show_progress = progress
-        self.store = ResultsStore.open(request.out, request.settings)
+        self.store = store or ResultsStore.open(request.out, request.settings)
 
     @property
     def pending(self) -> list[Cell]:
@@ -165,19 +172,40 @@ class BenchRunner:
                 f"[dim]{done} of {len(self.request.cells)} cells already finished in "
                 f"{self.request.out}; skipping them.[/]"
             )
+        if self.request.jobs > 1 and len(pending) > 1:
+            from ganzoo.bench.workers import run_in_workers
+
+            with self._progress(len(pending)) as show:
+                try:
+                    run_in_workers(self, pending, show)
+                finally:
+                    self.store.sort([cell.key for cell in self.request.cells])
+            return self.store.rows
         with self._progress(len(pending)) as show:
             for index, cell in enumerate(pending):
-                show(index, cell)
+                show(index, cell.describe())
                 if self.show_progress:
                     self.console.print(f"[bold]▶ {cell.describe()}[/]")
-                row = self.run_cell(cell)
-                self.store.record(row)
-                self.events.fire("ganzoo_bench_cell_finished", out=self.request.out, row=row)
+                try:
+                    row = self.run_cell(cell)
+                except KeyboardInterrupt as exc:
+                    self.record(cell, exc.row)  # type: ignore[attr-defined]
+                    raise
+                self.record(cell, row)
         return self.store.rows
 
+    def record(self, cell: Cell, row: dict[str, Any]) -> None:
+        """Keep a cell's outcome (this process alone writes the folder's rows) and tell the
+        lifecycle hooks."""
+        if row["status"] == FAILED:
+            self.console.print(f"[red]✗ {cell.describe()}: {row['error']}[/]", soft_wrap=True)
+        self.store.record(row)
+        self.events.fire("ganzoo_bench_cell_finished", out=self.request.out, row=row)
+
     def run_cell(self, cell: Cell) -> dict[str, Any]:
-        """Train and evaluate one cell; a failure becomes the row's error."""
-        row = self._base_row(cell)
+        """Train and evaluate one cell; a failure becomes the row's error.  A stop signal
+        propagates with the interrupted row attached (``exc.row``) for the caller to keep."""
+        row = self.base_row(cell)
         started = time.perf_counter()
         try:
             if cell.kind == REAL:
@@ -191,17 +219,15 @@ class BenchRunner:
             row["status"] = OK
         except KeyboardInterrupt as exc:
             row.update(status=INTERRUPTED, error=f"interrupted by {signal_name(stop_signal(exc))}")
-            self.store.record(self._finish(row, started))
-            self.events.fire("ganzoo_bench_cell_finished", out=self.request.out, row=row)
+            exc.row = self.finish_row(row, started)  # type: ignore[attr-defined]
             raise
         except Exception as exc:  # noqa: BLE001 - one failing cell must not stop the bench
             row.update(status=FAILED, error=f"{type(exc).__name__}: {exc}")
             if not isinstance(exc, GanzooError):
                 row["traceback"] = traceback.format_exc()
-            self.console.print(f"[red]✗ {cell.describe()}: {row['error']}[/]", soft_wrap=True)
-        return self._finish(row, started)
+        return self.finish_row(row, started)
 
-    def _base_row(self, cell: Cell) -> dict[str, Any]:
+    def base_row(self, cell: Cell) -> dict[str, Any]:
         run_dir = cell.run_dir(self.request.out)
         return {
             "cell": cell.key,
@@ -228,7 +254,7 @@ class BenchRunner:
         return {name: load_metric(self.registry, name).figures for name in evaluation}
 
     @staticmethod
-    def _finish(row: dict[str, Any], started: float) -> dict[str, Any]:
+    def finish_row(row: dict[str, Any], started: float) -> dict[str, Any]:
         row["cell_time_s"] = round(time.perf_counter() - started, 3)
         row["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         return row
@@ -306,13 +332,13 @@ class BenchRunner:
         return evaluate_real(cell.dataset, **self._metric_options())
 
     @contextmanager
-    def _progress(self, total: int) -> Iterator[Callable[[int, Cell], None]]:
-        """A bar over cells; yields ``show(index, cell)``, called as each cell starts.
+    def _progress(self, total: int) -> Iterator[Callable[[int, str], None]]:
+        """A bar over cells; yields ``show(finished, what)``, called as cells start or end.
 
         Training and evaluation draw their own bars on the same console, nested below it.
         """
         if not (self.show_progress and total):
-            yield lambda index, cell: None
+            yield lambda finished, what: None
             return
         bar = Progress(
             SpinnerColumn(),
@@ -325,8 +351,8 @@ class BenchRunner:
         )
         task = bar.add_task("", total=total)
 
-        def show(index: int, cell: Cell) -> None:
-            bar.update(task, completed=index, description=cell.describe())
+        def show(finished: int, what: str) -> None:
+            bar.update(task, completed=finished, description=what)
 
         with bar:
             yield show
@@ -360,6 +386,12 @@ def run_bench(
         hooks = hooks or plugins.manager
     console = console or Console()
     validate(request, registry)
+    if request.jobs > 1 and registry is not default_plugins().registry:
+        raise GanzooError(
+            "jobs > 1 runs cells in worker processes, which load the installed plugins; the "
+            "registry given here cannot reach them. Run with jobs=1, or install the plugins "
+            "it holds."
+        )
     with folder_lock(request.out, what="a bench", advice=BENCH_IN_USE), stop_signals_raise():
         runner = BenchRunner(request, registry, console, progress, hooks)
         try:

@@ -50,12 +50,15 @@ def _names(text: str) -> list[str]:
 @click.option("--tracker", "trackers", multiple=True, metavar="NAME[:KEY=VALUE]",
               help="Also log every trained cell to this tracker (repeatable), e.g. "
                    "tensorboard; each cell's metrics.jsonl is always written.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Cells run at once, each in its own process (one GPU each with --device "
+                   "cuda on a multi-GPU machine; the CPU cores are shared out).")
 @click.option("--quiet", is_flag=True, help="No progress bars, just the tables.")
 def bench_command(
     models: str, datasets: str, steps: int | None, seeds: int, batch_size: int | None,
     g_opt: tuple[str, ...], d_opt: tuple[str, ...], metrics: str | None,
     num_samples: int | None, device: str, out: Path,
-    no_references: bool, trackers: tuple[str, ...], quiet: bool,
+    no_references: bool, trackers: tuple[str, ...], jobs: int, quiet: bool,
 ) -> None:
     """Train every model on every dataset under one budget, evaluate and compare them.
 
@@ -74,6 +77,7 @@ def bench_command(
     \b
       ganzoo bench --models dcgan,wgan
       ganzoo bench --models gan,wgan-gp --datasets ring8,grid25 --seeds 3
+      ganzoo bench --models dcgan,wgan,sngan --seeds 3 --jobs 2
     """
     from ganzoo.bench.runner import BenchRequest, run_bench
     from ganzoo.recipe import parse_options
@@ -94,6 +98,7 @@ def bench_command(
         device=device,
         references=not no_references,
         trackers=trackers,
+        jobs=jobs,
     )
     # Piped output (logs, CI) is not squeezed into rich's 80-column fallback: the comparison
     # table has a dozen columns.
