@@ -123,8 +123,18 @@ def test_any_recipe_packs_its_discriminator_from_the_command_line(run_cli, tmp_p
                      str(tmp_path / "run"))
     assert result.code == 0, result.err
     plan = json.loads((tmp_path / "run/config.json").read_text())["plan"]
-    assert plan["discriminator"] == {"name": "packed",
-                                     "options": {"inner": "dcgan", "pack": 4, "base_channels": 4}}
+    # the inner dcgan's own options are filled in and recorded too
+    assert plan["discriminator"] == {"name": "packed", "options": {
+        "inner": "dcgan", "pack": 4, "base_channels": 4, "norm": "batch", "image_size": None}}
+
+
+def test_the_inner_discriminators_options_are_checked_when_the_plan_is_resolved(run_cli):
+    result = run_cli("train", "gan", "--dataset", "ring8", "--discriminator", "packed",
+                     "--d-opt", "hiddn=8", "--print-config")
+    assert result.code == 2 and "discriminator 'mlp' has no option 'hiddn'" in result.err
+    result = run_cli("train", "gan", "--dataset", "ring8", "--discriminator", "packed",
+                     "--d-opt", "hidden=0", "--print-config")
+    assert result.code == 2 and "hidden" in result.err
 
 
 def test_a_gradient_penalty_trains_a_packed_critic_and_refuses_batchnorm(tmp_path):

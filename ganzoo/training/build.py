@@ -29,6 +29,8 @@ def build_part(registry: Registry, kind: str, choice: PartChoice, *args: Any, **
     and is not disguised as one."""
     builder = registry.get(kind, choice.name).load()
     options = dict(choice.options)
+    if kind in ("generator", "discriminator") and _takes(builder, "registry"):
+        kwargs["registry"] = registry  # it builds other parts by name: the run's, not any
     try:
         inspect.signature(builder).bind(*args, **kwargs, **options)
     except TypeError as exc:
@@ -39,6 +41,13 @@ def build_part(registry: Registry, kind: str, choice: PartChoice, *args: Any, **
     except ValueError:  # no signature to check (a builtin): let the call say
         pass
     return builder(*args, **kwargs, **options)
+
+
+def _takes(builder: Any, name: str) -> bool:
+    try:
+        return name in inspect.signature(builder).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def make_optimizer(spec: OptimizerSpec, params: Iterable[Any]) -> torch.optim.Optimizer:

@@ -16,6 +16,7 @@ import inspect
 import json
 import math
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from ganzoo.data.spec import DatasetInfo, DataSpec
@@ -27,9 +28,10 @@ from ganzoo.registry import Registry
 from ganzoo.training.config import TrainConfig
 
 #: Builder arguments the core passes itself, per kind; the rest are the part's options.
+#: ``registry`` reaches network builders that declare it (a part wrapping another by name).
 CORE_ARGUMENTS: dict[str, frozenset[str]] = {
-    "generator": frozenset({"spec", "latent_dim", "conditioning"}),
-    "discriminator": frozenset({"spec", "conditioning"}),
+    "generator": frozenset({"spec", "latent_dim", "conditioning", "registry"}),
+    "discriminator": frozenset({"spec", "conditioning", "registry"}),
     "method": frozenset({"kit"}),
 }
 
@@ -58,7 +60,11 @@ def builder_options(builder: Any, kind: str) -> tuple[dict[str, Any], bool]:
 def resolve_part(registry: Registry, kind: str, choice: PartChoice, spec: DataSpec) -> PartChoice:
     """``choice`` with every option filled in: the builder's defaults, then its defaults for
     this data (``defaults_for(spec)``), then the recipe's and user's options, each checked
-    against the builder's declared types and ``option_ranges``."""
+    against the builder's declared types and ``option_ranges``.
+
+    A part that wraps another by name (PacGAN's ``packed`` discriminator) fills in the inner
+    part's options too, with ``resolve_options(options, spec, resolve)``: ``resolve(kind,
+    choice, spec)`` is this function, so the plan records every option of every part."""
     entry = registry.get(kind, choice.name)  # a qualified PLUGIN:NAME is recorded as NAME
     builder = entry.load()
     declared, open_ended = builder_options(builder, kind)
@@ -76,6 +82,9 @@ def resolve_part(registry: Registry, kind: str, choice: PartChoice, spec: DataSp
         options.update(defaults_for(spec))
     options.update(choice.options)
     _check_values(kind, entry.name, builder, options)
+    nested = getattr(builder, "resolve_options", None)
+    if callable(nested):
+        options = nested(options, spec, partial(resolve_part, registry))
     return PartChoice(entry.name, options)
 
 

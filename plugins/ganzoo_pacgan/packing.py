@@ -11,8 +11,7 @@ diversity, which penalizes mode collapse.
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 from torch import Tensor, nn
 
@@ -20,6 +19,7 @@ from ganzoo.api import (
     DataSpec,
     IncompatibleError,
     OptionRange,
+    PartChoice,
     Registry,
     check_options,
     load_plugins,
@@ -42,19 +42,26 @@ def pack_samples(x: Tensor, pack: int) -> Tensor:
     return x.reshape(n // pack, pack * x.shape[1], *x.shape[2:])
 
 
-@lru_cache(maxsize=1)
-def _installed_parts() -> Registry:
-    """The installed plugins' registry, where the inner discriminator is found by name.
-
-    Builders receive no registry, so this is the one ``ganzoo.api.load_plugins`` loads:
-    the same parts as a run's unless that run was given a registry of its own.
-    """
-    return load_plugins().registry
-
-
 def _defaults_for(spec: DataSpec) -> dict[str, str]:
     """The inner discriminator for this data: ganzoo's DCGAN for images, its MLP for points."""
     return {"inner": "dcgan" if spec.is_image else "mlp"}
+
+
+def packed_spec(spec: DataSpec, pack: int) -> DataSpec:
+    """The data as the inner discriminator sees it: ``pack`` times the channels (images) or
+    coordinates (points)."""
+    return replace(spec, shape=(pack * spec.shape[0], *spec.shape[1:]))
+
+
+def _resolve_options(options: dict[str, Any], spec: DataSpec,
+                     resolve: Callable[[str, PartChoice, DataSpec], PartChoice]) -> dict[str, Any]:
+    """``inner``, ``pack`` and every option of the inner discriminator, filled in and checked
+    as the core fills a part's own (for the packed data), so that the plan records them."""
+    inner_options = dict(options)
+    inner, pack = inner_options.pop("inner"), inner_options.pop("pack")
+    check_options("packed discriminator", OPTION_RANGES, pack=pack)
+    choice = resolve("discriminator", PartChoice(inner, inner_options), packed_spec(spec, pack))
+    return {"inner": choice.name, "pack": pack, **choice.options}
 
 
 class PackedDiscriminator(nn.Module):
@@ -70,10 +77,11 @@ class PackedDiscriminator(nn.Module):
     """
 
     defaults_for = staticmethod(_defaults_for)
+    resolve_options = staticmethod(_resolve_options)
     option_ranges = OPTION_RANGES
 
     def __init__(self, spec: DataSpec, *, conditioning: str = "none", inner: str | None = None,
-                 pack: int = 2, **inner_options: Any):
+                 pack: int = 2, registry: Registry | None = None, **inner_options: Any):
         super().__init__()
         check_options("packed discriminator", OPTION_RANGES, pack=pack)
         if conditioning != "none":
@@ -85,11 +93,12 @@ class PackedDiscriminator(nn.Module):
                 "pacgan), or drop --discriminator packed."
             )
         inner = inner or _defaults_for(spec)["inner"]
-        builder = _installed_parts().get("discriminator", inner).load()
-        packed_spec = replace(spec, shape=(pack * spec.shape[0], *spec.shape[1:]))
+        # the run's registry (the core passes it); the installed plugins' when built by hand
+        registry = registry or load_plugins().registry
+        builder = registry.get("discriminator", inner).load()
         self.in_shape = tuple(spec.shape)
         self.pack = pack
-        self.inner = builder(packed_spec, conditioning="none", **inner_options)
+        self.inner = builder(packed_spec(spec, pack), conditioning="none", **inner_options)
 
     def forward(self, x: Tensor, cond: Tensor | None = None) -> Tensor:
         """One raw score per pack of ``pack`` consecutive samples of ``x``."""
