@@ -51,6 +51,7 @@ _EXPORTS: dict[str, str] = {
     "Code": "ganzoo.latents",
     "Batch": "ganzoo.method",
     "PartsKit": "ganzoo.training.build",
+    "full_precision": "ganzoo.training.precision",
     "Metric": "ganzoo.metrics.base",
     "MetricTask": "ganzoo.metrics.base",
     "Measurement": "ganzoo.metrics.base",

@@ -21,6 +21,8 @@ from ganzoo.errors import GanzooError
 from ganzoo.recipe import OptimizerSpec, PartChoice
 
 PLAN_FORMAT = 1
+#: How a run's steps compute (:mod:`ganzoo.training.precision`).
+PRECISIONS = ("fp32", "bf16", "fp16")
 
 
 def _choice_dict(choice: PartChoice) -> dict[str, Any]:
@@ -151,6 +153,9 @@ class Plan:
         for name in ("model", "dataset", "conditioning", "precision"):
             if not isinstance(getattr(self, name), str):
                 raise ValueError(f"{name} must be a string")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, "
+                             f"not {self.precision!r}")
 
     def describe(self) -> dict[str, str]:
         """One line per field, as the plan table of ``ganzoo train`` shows it."""

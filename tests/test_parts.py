@@ -14,7 +14,7 @@ from ganzoo.data.spec import DatasetInfo, DataSpec
 from ganzoo.errors import IncompatibleError
 from ganzoo.plugins import get_registry
 from ganzoo.registry import Registry
-from ganzoo.training.build import build_method
+from ganzoo.training.build import PartsKit, build_method
 from ganzoo.training.resolve import resolve_plan
 from ganzoo.training.config import TrainConfig
 
@@ -240,7 +240,7 @@ def registry() -> Registry:
 
 
 def build(registry: Registry, **config):
-    return build_method(resolve_plan(TrainConfig(**config), registry), registry)
+    return build_method(PartsKit(resolve_plan(TrainConfig(**config), registry), registry))
 
 
 @pytest.mark.parametrize("config, match", [

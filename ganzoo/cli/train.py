@@ -23,7 +23,7 @@ from rich.table import Table
 
 from ganzoo.errors import GanzooError, UnknownNameError
 from ganzoo.interrupts import exit_code, signal_name
-from ganzoo.plan import Plan
+from ganzoo.plan import PRECISIONS, Plan
 from ganzoo.recipe import parse_options
 from ganzoo.registry import Registry
 from ganzoo.training.config import RunOptions, TrainConfig
@@ -164,6 +164,9 @@ def _plan_and_options(file: ConfigFile | None, config: TrainConfig,
 @click.option("--seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True,
               help=f"Random seed, 0 to {MAX_SEED}.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda (cuda:N).")
+@click.option("--precision", type=click.Choice(PRECISIONS), default="fp32", show_default=True,
+              help="Compute the steps in bfloat16 or float16 (autocast; fp16 with loss "
+                   "scaling); weights stay float32.")
 @click.option("--out", type=click.Path(path_type=Path),
               help="Run folder. Default: runs/MODEL-DATASET.")
 @click.option("--resume", is_flag=True, help="Continue the run in the run folder.")

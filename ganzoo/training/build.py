@@ -21,6 +21,7 @@ from ganzoo.plan import Plan
 from ganzoo.recipe import OptimizerSpec, PartChoice
 from ganzoo.registry import Registry
 from ganzoo.training.conditioning import Conditioning, make_conditioning
+from ganzoo.training.precision import Precision
 
 
 def build_part(registry: Registry, kind: str, choice: PartChoice, *args: Any, **kwargs: Any) -> Any:
@@ -88,6 +89,9 @@ class PartsKit:
         self.registry = registry
         self.device = torch.device(device)
         self.conditioning = plan_conditioning(plan)
+        #: the plan's precision: ``minimize(loss, optimizer)`` for each update (fp16's loss
+        #: scaling); the loop runs each step under its autocast
+        self.precision = Precision(plan.precision, self.device)
 
     def _place(self, module: nn.Module) -> nn.Module:
         module = module.to(self.device)
@@ -123,7 +127,6 @@ class PartsKit:
         return make_optimizer(self.plan.d_optimizer, params)
 
 
-def build_method(plan: Plan, registry: Registry, device: torch.device | str = "cpu") -> Any:
-    """The plan's method (a :class:`ganzoo.method.Method`), with its parts built on ``device``."""
-    kit = PartsKit(plan, registry, device)
-    return build_part(registry, "method", plan.method, kit)
+def build_method(kit: PartsKit) -> Any:
+    """The plan's method (a :class:`ganzoo.method.Method`), built with ``kit``'s parts."""
+    return build_part(kit.registry, "method", kit.plan.method, kit)

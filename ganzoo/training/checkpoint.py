@@ -11,6 +11,7 @@ Layout (``format`` 2)::
     networks:   {name: state_dict}      the method's networks (generator, discriminator, ...)
     optimizers: {name: state_dict}      the method's optimizers
     method:     {...}                   the method's own state (an image pool, say)
+    precision:  {name: state_dict}      fp16's loss scaler per optimizer (absent before it)
     ema, batches, rng                   the generator's average, data order, random states
 
 Format 1 (one generator and one discriminator under fixed keys) is migrated on load; a
@@ -32,8 +33,8 @@ from ganzoo.files import WriteError, atomic_writer
 CHECKPOINT_FORMAT = 2
 
 
-def pack(*, step: int, d_steps: int, elapsed_s: float, method: Any, ema: Any, batches: Any,
-         device: torch.device) -> dict[str, Any]:
+def pack(*, step: int, d_steps: int, elapsed_s: float, method: Any, precision: Any, ema: Any,
+         batches: Any, device: torch.device) -> dict[str, Any]:
     """Everything a run needs to resume exactly, in the current layout."""
     return {
         "format": CHECKPOINT_FORMAT,
@@ -43,6 +44,7 @@ def pack(*, step: int, d_steps: int, elapsed_s: float, method: Any, ema: Any, ba
         "networks": {k: m.state_dict() for k, m in method.networks().items()},
         "optimizers": {k: o.state_dict() for k, o in method.optimizers().items()},
         "method": method.state_dict(),
+        "precision": precision.state_dict(method.optimizers()),
         "ema": ema.state_dict(),
         "batches": batches.state_dict(),
         "rng": rng_state(device),
@@ -96,7 +98,8 @@ def _from_format_1(state: dict[str, Any], path: Path) -> dict[str, Any]:
         raise _damaged(path, str(exc)) from None
 
 
-def unpack(state: dict[str, Any], *, method: Any, ema: Any, batches: Any, path: Path) -> tuple[int, int, float]:
+def unpack(state: dict[str, Any], *, method: Any, precision: Any, ema: Any, batches: Any,
+           path: Path) -> tuple[int, int, float]:
     """Restore a checkpoint into a freshly built run; returns ``(step, d_steps, elapsed_s)``."""
     state = migrated(state, path)
     networks, optimizers = method.networks(), method.optimizers()
@@ -113,6 +116,7 @@ def unpack(state: dict[str, Any], *, method: Any, ema: Any, batches: Any, path: 
         for name, optimizer in optimizers.items():
             optimizer.load_state_dict(state["optimizers"][name])
         method.load_state_dict(state["method"])
+        precision.load_state_dict(state.get("precision", {}), optimizers)
         ema.load_state_dict(state["ema"])
     except (RuntimeError, KeyError, ValueError, TypeError) as exc:
         raise GanzooError(

@@ -51,6 +51,8 @@ class TrainConfig:
     sample_every: int = 0
     checkpoint_every: int = 0
     channels_last: bool = True
+    #: fp32, bf16 or fp16 (:mod:`ganzoo.training.precision`)
+    precision: str = "fp32"
     # trackers beside the always-on metrics.jsonl: ``NAME[:key=value]`` each
     trackers: tuple[str, ...] = ()
 

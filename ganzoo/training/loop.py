@@ -35,10 +35,11 @@ from ganzoo.plugins import default_plugins
 from ganzoo.recipe import PartChoice
 from ganzoo.registry import Registry
 from ganzoo.training import checkpoint as ckpt
-from ganzoo.training.build import build_method, build_part, plan_conditioning
+from ganzoo.training.build import PartsKit, build_method, build_part, plan_conditioning
 from ganzoo.training.config import RunOptions, TrainConfig
 from ganzoo.training.ema import GeneratorEMA
 from ganzoo.training.metrics_log import JsonlTracker
+from ganzoo.training.precision import Precision
 from ganzoo.training.previews import Previews
 from ganzoo.training.progress import TrainingProgress
 from ganzoo.training.run import (RunPaths, check_run_folder, remove_leftovers, run_record,
@@ -125,10 +126,11 @@ def _trackers(choices: tuple[PartChoice, ...], registry: Registry) -> list[tuple
 class _Session:
     """One call's worth of training state: method, data, average, outputs, hooks."""
 
-    def __init__(self, plan: Plan, method: Any, batches: Batcher, ema: GeneratorEMA,
-                 paths: RunPaths, device: torch.device, previews: Previews | None,
-                 events: Lifecycle):
+    def __init__(self, plan: Plan, method: Any, precision: Precision, batches: Batcher,
+                 ema: GeneratorEMA, paths: RunPaths, device: torch.device,
+                 previews: Previews | None, events: Lifecycle):
         self.plan, self.method, self.batches, self.ema = plan, method, batches, ema
+        self.precision = precision
         self.paths, self.device, self.previews, self.events = paths, device, previews, events
         self.main = distributed.is_main_process()
         self.step = 0
@@ -145,14 +147,14 @@ class _Session:
     def restore(self) -> None:
         path = self.paths.checkpoint
         self.step, self.d_steps, self.elapsed_base = ckpt.unpack(
-            ckpt.load_checkpoint(path), method=self.method, ema=self.ema,
-            batches=self.batches, path=path)
+            ckpt.load_checkpoint(path), method=self.method, precision=self.precision,
+            ema=self.ema, batches=self.batches, path=path)
 
     def save(self) -> None:
         if self.main:
             state = ckpt.pack(step=self.step, d_steps=self.d_steps, elapsed_s=self.elapsed(),
-                              method=self.method, ema=self.ema, batches=self.batches,
-                              device=self.device)
+                              method=self.method, precision=self.precision, ema=self.ema,
+                              batches=self.batches, device=self.device)
             ckpt.save_checkpoint(state, self.paths.checkpoint)
             self.events.fire("ganzoo_checkpoint_saved", run=self.info, step=self.step,
                              path=self.paths.checkpoint)
@@ -212,7 +214,8 @@ def _train(plan: Plan, options: RunOptions, paths: RunPaths, resuming: bool, *,
     events = Lifecycle(hooks if main else None, trackers, required=("jsonl",))
 
     ckpt.seed_everything(plan.seed)
-    method = build_method(plan, registry, device)
+    kit = PartsKit(plan, registry, device)
+    method = build_method(kit)
     dataset = registry.get("dataset", plan.dataset).load().build(
         root=options.data_root, download=options.download, split="train",
         image_size=plan.image_size)
@@ -222,7 +225,8 @@ def _train(plan: Plan, options: RunOptions, paths: RunPaths, resuming: bool, *,
     conditioning = plan_conditioning(plan)
     previews = (Previews(conditioning, conditioning.latent_space(method.generator), plan.spec,
                          dataset, plan.seed, device) if main else None)
-    session = _Session(plan, method, batches, ema, paths, device, previews, events)
+    session = _Session(plan, method, kit.precision, batches, ema, paths, device, previews,
+                       events)
     if resuming:
         session.restore()
     start_step = session.step
@@ -275,6 +279,7 @@ def _run(session: _Session, options: RunOptions, bar: TrainingProgress,
          interrupt: StopRequest) -> dict[str, float]:
     """Train from ``session.step`` to ``options.steps``; returns the last logged losses."""
     method, ema, events = session.method, session.ema, session.events
+    autocast = session.precision.autocast
     next_batch = session.batches.__next__
     per_step = method.batches_per_step
     images_per_step = per_step * session.plan.batch_size
@@ -292,7 +297,8 @@ def _run(session: _Session, options: RunOptions, bar: TrainingProgress,
 
     step = session.step
     while step < total and not interrupt.requested:
-        values = method.step(next_batch)
+        with autocast():
+            values = method.step(next_batch)
         ema.update()
 
         step += 1

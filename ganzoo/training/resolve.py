@@ -22,7 +22,7 @@ from typing import Any
 from ganzoo.data.spec import DatasetInfo, DataSpec
 from ganzoo.errors import GanzooError, IncompatibleError
 from ganzoo.part_options import check_option_types, check_options
-from ganzoo.plan import Plan
+from ganzoo.plan import PRECISIONS, Plan
 from ganzoo.recipe import PartChoice, Recipe, parse_part
 from ganzoo.registry import Registry
 from ganzoo.training.config import TrainConfig
@@ -150,6 +150,10 @@ def _check_numbers(config: TrainConfig) -> None:
             f"The seed must be an integer from 0 to {MAX_SEED} (2**32 - 1, the range NumPy's "
             f"generator takes), not {config.seed}."
         )
+    if config.precision not in PRECISIONS:
+        raise GanzooError(
+            f"--precision must be one of {', '.join(PRECISIONS)}, not {config.precision!r}."
+        )
     for flag, lr in (("--lr-g", config.lr_g), ("--lr-d", config.lr_d)):
         if lr is not None and not (math.isfinite(lr) and lr > 0):
             raise GanzooError(f"{flag} must be a finite number above 0, not {lr}.")
@@ -233,6 +237,7 @@ def resolve_plan(config: TrainConfig, registry: Registry) -> Plan:
         latent_dim=latent_dim,
         ema_decay=recipe.ema_decay,
         seed=config.seed,
+        precision=config.precision,
         channels_last=config.channels_last and spec.is_image,
     )
     # what is built now must be what the saved record rebuilds: round-trip it through JSON

@@ -68,9 +68,7 @@ class ACGAN(Adversarial):
             values["d_loss"], values["aux_d"] = d_loss, aux_d
             d_total = _plus_terms(d_loss + self.aux_weight * aux_d, self.d_terms, values,
                                   D, real, fake, labels)
-            self.d_opt.zero_grad(set_to_none=True)
-            d_total.backward()
-            self.d_opt.step()
+            self.minimize(d_total, self.d_opt)
             for act in self.after_d:
                 act(D)
 
@@ -83,9 +81,7 @@ class ACGAN(Adversarial):
         values["g_loss"], values["aux_g"] = g_loss, aux_g
         g_total = _plus_terms(g_loss + self.aux_weight * aux_g, self.g_terms, values,
                               fake, real, fake_labels)
-        self.g_opt.zero_grad(set_to_none=True)
-        g_total.backward()
-        self.g_opt.step()
+        self.minimize(g_total, self.g_opt)
         for p in self.d_params:
             p.requires_grad_(True)
         return values

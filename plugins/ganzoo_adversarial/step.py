@@ -31,6 +31,7 @@ class Adversarial(Method):
         self.n_critic = self.batches_per_step = kit.plan.n_critic
         self.batch_size = kit.plan.batch_size
         self.device = kit.device
+        self.minimize = kit.precision.minimize  # zero_grad, backward, step (fp16: scaled)
         self.split = kit.conditioning.split
         self.latent_space = kit.conditioning.latent_space(self.generator)
         regs = kit.regularizers
@@ -65,9 +66,7 @@ class Adversarial(Method):
             d_loss = loss.d_loss(D(real, cond), D(fake, cond))
             values["d_loss"] = d_loss
             d_total = _plus_terms(d_loss, self.d_terms, values, D, real, fake, cond)
-            self.d_opt.zero_grad(set_to_none=True)
-            d_total.backward()
-            self.d_opt.step()
+            self.minimize(d_total, self.d_opt)
             for act in self.after_d:
                 act(D)
 
@@ -77,9 +76,7 @@ class Adversarial(Method):
         g_loss = loss.g_loss(D(fake, cond), D(real, cond) if self.needs_real else None)
         values["g_loss"] = g_loss
         g_total = _plus_terms(g_loss, self.g_terms, values, fake, real, cond)
-        self.g_opt.zero_grad(set_to_none=True)
-        g_total.backward()
-        self.g_opt.step()
+        self.minimize(g_total, self.g_opt)
         for p in self.d_params:
             p.requires_grad_(True)
         return values

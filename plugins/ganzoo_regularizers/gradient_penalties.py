@@ -4,6 +4,10 @@ Both look at the gradient of each sample's score with respect to that sample.  B
 normalization makes a score depend on the whole batch, so those gradients are no longer
 per-sample and the penalty is meaningless (Gulrajani et al. 2017, section 4): we refuse
 such a discriminator before training instead of training something invalid.
+
+Under mixed precision (``--precision bf16|fp16``) the penalty's discriminator pass and its
+input gradient are computed in float32 (autocast off): half precision's rounding would
+distort a quantity that is differentiated twice, and fp16's loss scale never touches it.
 """
 
 from __future__ import annotations
@@ -11,17 +15,25 @@ from __future__ import annotations
 import torch
 from torch import Tensor, autograd, nn
 
-from ganzoo.api import IncompatibleError, OptionRange, Regularizer, check_options
+from ganzoo.api import (
+    IncompatibleError,
+    OptionRange,
+    Regularizer,
+    check_options,
+    full_precision,
+)
 
 #: A penalty's weight: 0 (no penalty) or more; a negative one would reward steep gradients.
 WEIGHT = OptionRange(0)
 
 
 def _input_gradients(discriminator: nn.Module, x: Tensor, cond: object) -> Tensor:
-    """d(score)/dx per sample, flattened, kept in the graph so the penalty trains D."""
-    x = x.detach().requires_grad_(True)
-    scores = discriminator(x, cond)
-    (grad,) = autograd.grad(scores.sum(), x, create_graph=True)
+    """d(score)/dx per sample, flattened, in float32, kept in the graph so the penalty
+    trains D."""
+    x = x.detach().float().requires_grad_(True)
+    with full_precision(x):
+        scores = discriminator(x, cond)
+        (grad,) = autograd.grad(scores.float().sum(), x, create_graph=True)
     return grad.flatten(1)
 
 

@@ -1,0 +1,83 @@
+"""Mixed precision for a run's steps: ``fp32`` (the default), ``bf16`` or ``fp16``.
+
+The loop runs every step of the method under ``torch.autocast`` with the plan's dtype:
+convolutions and matrix products compute in bfloat16 or float16 while the weights, the
+optimizers' state and the generator's moving average stay in float32.  bf16 keeps float32's
+range, so gradients need nothing more; fp16 does not, so each optimizer gets its own
+``GradScaler`` (losses scaled before backward, gradients unscaled and checked before the
+step, the scale adapted), as PyTorch's AMP recipe for several models and optimizers says.
+A method takes part through :meth:`Precision.minimize`; the scalers' state is checkpointed,
+so an fp16 run resumes exactly.
+
+Gradient penalties (WGAN-GP, R1) differentiate D with respect to its input and then
+differentiate that again; ganzoo's compute them with autocast off (:func:`full_precision`),
+in float32, so neither half precision's rounding nor loss scaling touch the penalty itself.
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from typing import Any, ContextManager, Mapping
+
+import torch
+from torch import Tensor
+from torch.optim import Optimizer
+
+from ganzoo.plan import PRECISIONS
+
+DTYPES: dict[str, torch.dtype | None] = {"fp32": None, "bf16": torch.bfloat16,
+                                          "fp16": torch.float16}
+
+
+class Precision:
+    """The plan's precision on ``device``: :meth:`autocast` for the step, :meth:`minimize`
+    for each optimizer update."""
+
+    def __init__(self, name: str, device: torch.device | str):
+        if name not in DTYPES:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {name!r}")
+        self.name = name
+        self.dtype = DTYPES[name]
+        self.device_type = torch.device(device).type
+        self._scalers: dict[int, torch.amp.GradScaler] = {}  # by id(optimizer)
+
+    def autocast(self) -> ContextManager[Any]:
+        """Where the step's forward passes run in the plan's dtype."""
+        if self.dtype is None:
+            return nullcontext()
+        return torch.autocast(self.device_type, dtype=self.dtype)
+
+    def _scaler(self, optimizer: Optimizer) -> torch.amp.GradScaler:
+        scaler = self._scalers.get(id(optimizer))
+        if scaler is None:
+            scaler = self._scalers[id(optimizer)] = torch.amp.GradScaler(self.device_type)
+        return scaler
+
+    def minimize(self, loss: Tensor, optimizer: Optimizer) -> None:
+        """One update of ``optimizer`` on ``loss``: gradients cleared, back-propagated
+        (scaled under fp16, and the step skipped if they overflowed), applied."""
+        optimizer.zero_grad(set_to_none=True)
+        if self.name != "fp16":
+            loss.backward()
+            optimizer.step()
+            return
+        scaler = self._scaler(optimizer)
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+
+    def state_dict(self, optimizers: Mapping[str, Optimizer]) -> dict[str, Any]:
+        """The loss scalers' state by optimizer name (empty unless fp16)."""
+        return {name: self._scalers[id(opt)].state_dict()
+                for name, opt in optimizers.items() if id(opt) in self._scalers}
+
+    def load_state_dict(self, state: Mapping[str, Any], optimizers: Mapping[str, Optimizer]) -> None:
+        for name, scaler_state in state.items():
+            if name in optimizers:
+                self._scaler(optimizers[name]).load_state_dict(scaler_state)
+
+
+def full_precision(tensor: Tensor) -> ContextManager[Any]:
+    """Autocast off on ``tensor``'s device: what is computed inside stays float32 (a gradient
+    penalty's double backward, say)."""
+    return torch.autocast(tensor.device.type, enabled=False)
