@@ -51,7 +51,7 @@ _EXPORTS: dict[str, str] = {
     "Code": "ganzoo.latents",
     "Batch": "ganzoo.method",
     "PartsKit": "ganzoo.training.build",
-    "full_precision": "ganzoo.training.precision",
+    "double_backward": "ganzoo.training.precision",
     "Metric": "ganzoo.metrics.base",
     "MetricTask": "ganzoo.metrics.base",
     "Measurement": "ganzoo.metrics.base",

@@ -167,6 +167,9 @@ def _plan_and_options(file: ConfigFile | None, config: TrainConfig,
 @click.option("--precision", type=click.Choice(PRECISIONS), default="fp32", show_default=True,
               help="Compute the steps in bfloat16 or float16 (autocast; fp16 with loss "
                    "scaling); weights stay float32.")
+@click.option("--compile", is_flag=True,
+              help="torch.compile the networks for the training steps (CUDA graphs on a "
+                   "GPU); the first steps are slower while it compiles.")
 @click.option("--out", type=click.Path(path_type=Path),
               help="Run folder. Default: runs/MODEL-DATASET.")
 @click.option("--resume", is_flag=True, help="Continue the run in the run folder.")

@@ -53,6 +53,8 @@ class TrainConfig:
     channels_last: bool = True
     #: fp32, bf16 or fp16 (:mod:`ganzoo.training.precision`)
     precision: str = "fp32"
+    #: torch.compile the method's networks (a run option: it may change on resume)
+    compile: bool = False
     # trackers beside the always-on metrics.jsonl: ``NAME[:key=value]`` each
     trackers: tuple[str, ...] = ()
 
@@ -93,6 +95,7 @@ class TrainConfig:
             log_every=self.log_every, sample_every=self.sample_every,
             checkpoint_every=self.checkpoint_every,
             trackers=tuple(parse_part(t, "--tracker") for t in self.trackers),
+            compile=self.compile,
         )
 
 
@@ -110,3 +113,4 @@ class RunOptions:
     sample_every: int = 0
     checkpoint_every: int = 0
     trackers: tuple[PartChoice, ...] = ()
+    compile: bool = False

@@ -39,7 +39,7 @@ from ganzoo.training.build import PartsKit, build_method, build_part, plan_condi
 from ganzoo.training.config import RunOptions, TrainConfig
 from ganzoo.training.ema import GeneratorEMA
 from ganzoo.training.metrics_log import JsonlTracker
-from ganzoo.training.precision import Precision
+from ganzoo.training.precision import Precision, compile_networks
 from ganzoo.training.previews import Previews
 from ganzoo.training.progress import TrainingProgress
 from ganzoo.training.run import (RunPaths, check_run_folder, remove_leftovers, run_record,
@@ -221,7 +221,9 @@ def _train(plan: Plan, options: RunOptions, paths: RunPaths, resuming: bool, *,
         image_size=plan.image_size)
     batches = Batcher(dataset, plan.batch_size, device=device, seed=plan.seed,
                       channels_last=plan.channels_last)
-    ema = GeneratorEMA(method.generator, plan.ema_decay)
+    ema = GeneratorEMA(method.generator, plan.ema_decay)  # an eager copy, before compiling
+    if options.compile:
+        compile_networks(method.networks().values(), device)
     conditioning = plan_conditioning(plan)
     previews = (Previews(conditioning, conditioning.latent_space(method.generator), plan.spec,
                          dataset, plan.seed, device) if main else None)

@@ -10,17 +10,19 @@ A method takes part through :meth:`Precision.minimize`; the scalers' state is ch
 so an fp16 run resumes exactly.
 
 Gradient penalties (WGAN-GP, R1) differentiate D with respect to its input and then
-differentiate that again; ganzoo's compute them with autocast off (:func:`full_precision`),
-in float32, so neither half precision's rounding nor loss scaling touch the penalty itself.
+differentiate that again; ganzoo's compute them inside :func:`double_backward`: in float32,
+so neither half precision's rounding nor loss scaling touch the penalty itself, and eagerly,
+since a compiled graph (``--compile``, :func:`compile_networks`) cannot be differentiated
+twice.
 """
 
 from __future__ import annotations
 
-from contextlib import nullcontext
-from typing import Any, ContextManager, Mapping
+from contextlib import contextmanager, nullcontext
+from typing import Any, ContextManager, Iterable, Iterator, Mapping
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 from torch.optim import Optimizer
 
 from ganzoo.plan import PRECISIONS
@@ -77,7 +79,20 @@ class Precision:
                 self._scaler(optimizers[name]).load_state_dict(scaler_state)
 
 
-def full_precision(tensor: Tensor) -> ContextManager[Any]:
-    """Autocast off on ``tensor``'s device: what is computed inside stays float32 (a gradient
-    penalty's double backward, say)."""
-    return torch.autocast(tensor.device.type, enabled=False)
+@contextmanager
+def double_backward(tensor: Tensor) -> Iterator[None]:
+    """Where a gradient penalty computes a gradient it differentiates again: in float32
+    (autocast off on ``tensor``'s device) and eagerly (compiled graphs cannot be
+    differentiated twice)."""
+    with torch.autocast(tensor.device.type, enabled=False), \
+            torch.compiler.set_stance("force_eager"):
+        yield
+
+
+def compile_networks(networks: Iterable[nn.Module], device: torch.device) -> None:
+    """``torch.compile`` each network in place (its state_dict keys unchanged, so
+    checkpoints and resume are as without it); with CUDA graphs on a GPU, where the
+    launch overhead of small GAN steps dominates."""
+    mode = "reduce-overhead" if device.type == "cuda" else None
+    for network in networks:
+        network.compile(mode=mode)

@@ -49,11 +49,11 @@ from ganzoo.training.config import RunOptions, TrainConfig
 #: Settings that may change when a run is resumed; everything else must match.
 RESUMABLE_CHANGES = frozenset({
     "steps", "out", "resume", "device", "data_root", "download",
-    "log_every", "sample_every", "checkpoint_every", "trackers",
+    "log_every", "sample_every", "checkpoint_every", "trackers", "compile",
 })
 #: The same, as the user spells it (in messages).
-RESUMABLE_FLAGS = ("--steps, --out, --device, --data-root, --download, --tracker and the "
-                   "output cadence")
+RESUMABLE_FLAGS = ("--steps, --out, --device, --data-root, --download, --tracker, --compile "
+                   "and the output cadence")
 
 #: Layout of config.json; 1 (before plans were recorded) is read by re-resolving its request.
 RECORD_FORMAT = 2

@@ -5,9 +5,10 @@ normalization makes a score depend on the whole batch, so those gradients are no
 per-sample and the penalty is meaningless (Gulrajani et al. 2017, section 4): we refuse
 such a discriminator before training instead of training something invalid.
 
-Under mixed precision (``--precision bf16|fp16``) the penalty's discriminator pass and its
-input gradient are computed in float32 (autocast off): half precision's rounding would
-distort a quantity that is differentiated twice, and fp16's loss scale never touches it.
+The penalty's discriminator pass and its input gradient run inside ``double_backward``: in
+float32 under mixed precision (half precision's rounding would distort a quantity that is
+differentiated twice, and fp16's loss scale never touches it) and eagerly under
+``--compile`` (a compiled graph cannot be differentiated twice).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ganzoo.api import (
     OptionRange,
     Regularizer,
     check_options,
-    full_precision,
+    double_backward,
 )
 
 #: A penalty's weight: 0 (no penalty) or more; a negative one would reward steep gradients.
@@ -31,7 +32,7 @@ def _input_gradients(discriminator: nn.Module, x: Tensor, cond: object) -> Tenso
     """d(score)/dx per sample, flattened, in float32, kept in the graph so the penalty
     trains D."""
     x = x.detach().float().requires_grad_(True)
-    with full_precision(x):
+    with double_backward(x):
         scores = discriminator(x, cond)
         (grad,) = autograd.grad(scores.float().sum(), x, create_graph=True)
     return grad.flatten(1)
