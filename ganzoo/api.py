@@ -52,6 +52,8 @@ _EXPORTS: dict[str, str] = {
     "Batch": "ganzoo.method",
     "PartsKit": "ganzoo.training.build",
     "double_backward": "ganzoo.training.precision",
+    "draw_local": "ganzoo.distributed",
+    "local_rows": "ganzoo.distributed",
     "Metric": "ganzoo.metrics.base",
     "MetricTask": "ganzoo.metrics.base",
     "Measurement": "ganzoo.metrics.base",

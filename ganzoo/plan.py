@@ -81,6 +81,8 @@ class Plan:
     seed: int
     precision: str = "fp32"
     channels_last: bool = True
+    #: batchnorm statistics over the whole batch under torchrun (SyncBatchNorm)
+    sync_batchnorm: bool = False
     format: int = PLAN_FORMAT
 
     @property

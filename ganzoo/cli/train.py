@@ -167,6 +167,9 @@ def _plan_and_options(file: ConfigFile | None, config: TrainConfig,
 @click.option("--precision", type=click.Choice(PRECISIONS), default="fp32", show_default=True,
               help="Compute the steps in bfloat16 or float16 (autocast; fp16 with loss "
                    "scaling); weights stay float32.")
+@click.option("--sync-batchnorm", is_flag=True,
+              help="Under torchrun: batchnorm statistics over the whole batch (SyncBatchNorm) "
+                   "rather than each process's rows.")
 @click.option("--compile", is_flag=True,
               help="torch.compile the networks for the training steps (CUDA graphs on a "
                    "GPU); the first steps are slower while it compiles.")
@@ -234,15 +237,21 @@ def train_command(ctx: click.Context, config_path: Path | None, print_config: bo
         click.echo(json.dumps({"config": config.to_json(), "plan": plan.to_dict()}, indent=2))
         return
     resolve_device(config.device)
+    from ganzoo import distributed
     from ganzoo.training.loop import hold_run_folder, train
 
-    # a folder another process trains into is refused before it is read (train() locks
-    # a folder that has no lock file yet, once the request has been checked)
-    ctx.with_resource(hold_run_folder(config.run_options().run_dir, create=False))
-    plan, run_options = _plan_and_options(file, config, registry)
-    for tracker in run_options.trackers:
-        registry.get("tracker", tracker.name)
-    console = Console()
+    distributed.start(config.device)  # under torchrun: join the other processes
+    ctx.call_on_close(distributed.finish)
+    main = distributed.is_main_process()
+    if main:  # the main process checks and owns the folder; the others take its plan
+        # a folder another process trains into is refused before it is read (train()
+        # locks a folder that has no lock file yet, once the request has been checked)
+        ctx.with_resource(hold_run_folder(config.run_options().run_dir, create=False))
+        plan, run_options = _plan_and_options(file, config, registry)
+        for tracker in run_options.trackers:
+            registry.get("tracker", tracker.name)
+    plan, run_options = distributed.from_main((plan, run_options) if main else None)
+    console = Console(quiet=not main)
     console.print(_plan_table(plan, run_options))
 
     try:

@@ -6,7 +6,9 @@ processes or per-item collation.  Any other ``Dataset`` goes through a DataLoade
 same index order.  Shuffling draws from the batcher's own ``torch.Generator``, so the data
 order of a resumed run is exactly that of an uninterrupted one, whatever else used the
 global random state.  Each epoch drops its last incomplete batch (batch statistics stay
-comparable); under ``torch.distributed`` every process takes its own shard of the order.
+comparable).  ``batch_size`` is the global batch: under ``torch.distributed`` every process
+draws the same order and takes its own contiguous rows of each batch, so N processes see
+exactly the samples one process sees.
 A run resumed on a dataset of another size (``--data-root`` may change) cannot continue the
 saved order: it starts that epoch over on the new data, with a warning.
 """
@@ -67,11 +69,18 @@ class Batcher:
         self.channels_last = channels_last
         self._size = len(dataset)  # type: ignore[arg-type]
         self._rank, self._world = distributed.rank(), distributed.world_size()
-        if self._size // self._world < batch_size:
+        if batch_size % self._world:
             raise GanzooError(
-                f"The dataset has {self._size} samples, fewer than one batch of {batch_size}"
-                + (f" per process ({self._world} processes)" if self._world > 1 else "")
-                + ". Pass a smaller --batch-size."
+                f"The batch size {batch_size} is the global batch, shared by {self._world} "
+                f"processes, so it must be a multiple of {self._world}. Pass --batch-size "
+                f"{batch_size - batch_size % self._world or self._world}, or use another "
+                "number of processes."
+            )
+        self._local = batch_size // self._world  # this process's rows of each batch
+        if self._size < batch_size:
+            raise GanzooError(
+                f"The dataset has {self._size} samples, fewer than one batch of {batch_size}. "
+                "Pass a smaller --batch-size."
             )
         self._generator = torch.Generator().manual_seed(seed)
         self._epoch_rng = self._generator.get_state()
@@ -94,7 +103,7 @@ class Batcher:
     def _start_epoch(self, rng_state: Tensor) -> None:
         self._epoch_rng = rng_state
         self._generator.set_state(rng_state)
-        order = torch.randperm(self._size, generator=self._generator)[self._rank :: self._world]
+        order = torch.randperm(self._size, generator=self._generator)
         usable = len(order) - len(order) % self.batch_size
         self._order = order[:usable]
         self.epoch += 1
@@ -105,7 +114,8 @@ class Batcher:
 
     def _loader(self, start: int) -> Any:
         """A DataLoader over the rest of this epoch's order, from ``start``."""
-        batches = self._order[start:].view(-1, self.batch_size).tolist()
+        mine = slice(self._rank * self._local, (self._rank + 1) * self._local)
+        batches = self._order[start:].view(-1, self.batch_size)[:, mine].tolist()
         return iter(DataLoader(
             self._dataset, batch_sampler=batches, num_workers=self._num_workers,
             pin_memory=self.device.type == "cuda",
@@ -120,7 +130,8 @@ class Batcher:
         start = self._position
         self._position = start + self.batch_size
         if self._rows is not None:
-            index = self._order[start : self._position]
+            index = self._order[start + self._rank * self._local :
+                                start + (self._rank + 1) * self._local]
             return tuple(t.index_select(0, index).permute(0, 3, 1, 2) if nhwc
                          else t.index_select(0, index) for t, nhwc in self._rows)
         if self._iterator is None:

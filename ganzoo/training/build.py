@@ -15,6 +15,7 @@ from typing import Any, Iterable
 import torch
 from torch import nn
 
+from ganzoo import distributed
 from ganzoo.errors import IncompatibleError
 from ganzoo.parts import Loss, Regularizer
 from ganzoo.plan import Plan
@@ -92,8 +93,19 @@ class PartsKit:
         #: the plan's precision: ``minimize(loss, optimizer)`` for each update (fp16's loss
         #: scaling); the loop runs each step under its autocast
         self.precision = Precision(plan.precision, self.device)
+        #: this process's rows of the plan's (global) batch: all of it outside torchrun
+        self.local_batch_size = plan.batch_size // distributed.world_size()
+        self.sync_batchnorm = plan.sync_batchnorm and distributed.world_size() > 1
+        if self.sync_batchnorm and self.device.type != "cuda":
+            raise IncompatibleError(
+                "--sync-batchnorm needs CUDA GPUs: PyTorch's SyncBatchNorm does not run on the "
+                "CPU. Train on GPUs, or without --sync-batchnorm (each process then "
+                "normalizes its own rows of the batch)."
+            )
 
     def _place(self, module: nn.Module) -> nn.Module:
+        if self.sync_batchnorm:
+            module = nn.SyncBatchNorm.convert_sync_batchnorm(module)
         module = module.to(self.device)
         if self.plan.channels_last:
             module = module.to(memory_format=torch.channels_last)

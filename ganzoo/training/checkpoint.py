@@ -13,6 +13,7 @@ Layout (``format`` 2)::
     method:     {...}                   the method's own state (an image pool, say)
     precision:  {name: state_dict}      fp16's loss scaler per optimizer (absent before it)
     ema, batches, rng                   the generator's average, data order, random states
+    world_size, rank_rng                under torchrun: the processes, and ranks 1.. random states
 
 Format 1 (one generator and one discriminator under fixed keys) is migrated on load; a
 newer format is refused with a clear message.
@@ -27,6 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ganzoo import distributed
 from ganzoo.errors import GanzooError
 from ganzoo.files import WriteError, atomic_writer
 
@@ -34,8 +36,9 @@ CHECKPOINT_FORMAT = 2
 
 
 def pack(*, step: int, d_steps: int, elapsed_s: float, method: Any, precision: Any, ema: Any,
-         batches: Any, device: torch.device) -> dict[str, Any]:
-    """Everything a run needs to resume exactly, in the current layout."""
+         batches: Any, rng: list[dict[str, Any]]) -> dict[str, Any]:
+    """Everything a run needs to resume exactly, in the current layout; ``rng`` holds each
+    process's random state, by rank (one outside torchrun)."""
     return {
         "format": CHECKPOINT_FORMAT,
         "step": step,
@@ -47,7 +50,9 @@ def pack(*, step: int, d_steps: int, elapsed_s: float, method: Any, precision: A
         "precision": precision.state_dict(method.optimizers()),
         "ema": ema.state_dict(),
         "batches": batches.state_dict(),
-        "rng": rng_state(device),
+        "rng": rng[0],
+        "world_size": len(rng),
+        "rank_rng": rng[1:],
     }
 
 
@@ -124,8 +129,18 @@ def unpack(state: dict[str, Any], *, method: Any, precision: Any, ema: Any, batc
             f"{str(exc).splitlines()[0]}). It was made with other settings; start a new run "
             "with another --out."
         ) from exc
+    saved_world = int(state.get("world_size", 1))
+    if saved_world != distributed.world_size():
+        raise GanzooError(
+            f"{path} was saved by a run of {saved_world} process(es); this one has "
+            f"{distributed.world_size()}. A run resumes exactly only with the same number of "
+            f"processes (each keeps its random state): resume it with torchrun "
+            f"--nproc-per-node {saved_world}" + (" (or without torchrun)" if saved_world == 1
+                                                 else "") + ", or start a new run with another --out."
+        )
     batches.load_state_dict(state["batches"])
-    set_rng_state(state["rng"])
+    rank = distributed.rank()
+    set_rng_state(state["rng"] if rank == 0 else state["rank_rng"][rank - 1])
     return int(state["step"]), int(state["d_steps"]), float(state["elapsed_s"])
 
 

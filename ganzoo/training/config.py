@@ -55,6 +55,8 @@ class TrainConfig:
     precision: str = "fp32"
     #: torch.compile the method's networks (a run option: it may change on resume)
     compile: bool = False
+    #: under torchrun, batchnorm over the whole batch rather than each process's rows
+    sync_batchnorm: bool = False
     # trackers beside the always-on metrics.jsonl: ``NAME[:key=value]`` each
     trackers: tuple[str, ...] = ()
 

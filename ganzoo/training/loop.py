@@ -151,10 +151,13 @@ class _Session:
             ema=self.ema, batches=self.batches, path=path)
 
     def save(self) -> None:
+        """Checkpoint (the main process writes; under torchrun every process takes part, as
+        each one's random state is kept)."""
+        rng = distributed.gathered(ckpt.rng_state(self.device))
         if self.main:
             state = ckpt.pack(step=self.step, d_steps=self.d_steps, elapsed_s=self.elapsed(),
                               method=self.method, precision=self.precision, ema=self.ema,
-                              batches=self.batches, device=self.device)
+                              batches=self.batches, rng=rng)
             ckpt.save_checkpoint(state, self.paths.checkpoint)
             self.events.fire("ganzoo_checkpoint_saved", run=self.info, step=self.step,
                              path=self.paths.checkpoint)
@@ -249,8 +252,8 @@ def _train(plan: Plan, options: RunOptions, paths: RunPaths, resuming: bool, *,
         events.fire("ganzoo_run_started", run=session.info)
         with bar, StopRequest() as interrupt, _intra_op_threads(plan.spec):
             last_losses = _run(session, options, bar, interrupt)
-            if session.saved_step != session.step and (
-                    interrupt.requested or not paths.checkpoint.exists()):
+            if distributed.from_main(session.saved_step != session.step and (
+                    interrupt.requested or not paths.checkpoint.exists())):
                 # a signal while pictures were drawn, or a 0-step run: leave a run to resume
                 session.save()
         loop_time = time.perf_counter() - loop_started
@@ -298,18 +301,22 @@ def _run(session: _Session, options: RunOptions, bar: TrainingProgress,
     method.train()
 
     step = session.step
-    while step < total and not interrupt.requested:
+    stop = False
+    while step < total and not stop:
         with autocast():
             values = method.step(next_batch)
         ema.update()
+        # under torchrun a signal may reach some processes only: all stop at the same step
+        stop = distributed.any_process(interrupt.requested, session.device)
 
         step += 1
         session.step = step
         session.d_steps += per_step
         sample_now = step % sample_every == 0
-        save_now = step % checkpoint_every == 0 or step == total or interrupt.requested
+        save_now = step % checkpoint_every == 0 or step == total or stop
         if step % log_every == 0 or sample_now or save_now:
             now = clock()
+            values = distributed.mean_over_processes(values)
             last = {name: float(value.item()) for name, value in values.items()}
             _check_finite(last, step, session)
             speed = (step - window[0]) * images_per_step / (now - window[1])

@@ -25,6 +25,7 @@ import torch
 from torch import Tensor, nn
 from torch.optim import Optimizer
 
+from ganzoo.distributed import average_gradients
 from ganzoo.plan import PRECISIONS
 
 DTYPES: dict[str, torch.dtype | None] = {"fp32": None, "bf16": torch.bfloat16,
@@ -57,14 +58,18 @@ class Precision:
 
     def minimize(self, loss: Tensor, optimizer: Optimizer) -> None:
         """One update of ``optimizer`` on ``loss``: gradients cleared, back-propagated
-        (scaled under fp16, and the step skipped if they overflowed), applied."""
+        (scaled under fp16, and the step skipped if they overflowed), averaged over the
+        processes under torchrun, applied."""
         optimizer.zero_grad(set_to_none=True)
+        params = [p for group in optimizer.param_groups for p in group["params"]]
         if self.name != "fp16":
             loss.backward()
+            average_gradients(params)
             optimizer.step()
             return
         scaler = self._scaler(optimizer)
         scaler.scale(loss).backward()
+        average_gradients(params)  # still scaled: every process then sees the same inf/NaN
         scaler.step(optimizer)
         scaler.update()
 

@@ -238,6 +238,7 @@ def resolve_plan(config: TrainConfig, registry: Registry) -> Plan:
         ema_decay=recipe.ema_decay,
         seed=config.seed,
         precision=config.precision,
+        sync_batchnorm=config.sync_batchnorm,
         channels_last=config.channels_last and spec.is_image,
     )
     # what is built now must be what the saved record rebuilds: round-trip it through JSON

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ganzoo.api import Batch, IncompatibleError, OptionRange, check_options
+from ganzoo.api import Batch, IncompatibleError, OptionRange, check_options, draw_local
 from ganzoo_adversarial.step import Adversarial, _plus_terms
 
 
@@ -50,7 +50,7 @@ class ACGAN(Adversarial):
 
     def _fakes(self, grad: bool) -> tuple[Tensor, Tensor]:
         """Generated samples and the uniformly drawn labels they were generated for."""
-        labels = self.random_labels(self.batch_size, self.device)
+        labels = draw_local(self.batch_size, lambda n: self.random_labels(n, self.device))
         with torch.set_grad_enabled(grad):
             return self.generator(self.latents(), labels), labels
 

@@ -12,7 +12,7 @@ from typing import Any, Callable
 import torch
 from torch import Tensor, nn
 
-from ganzoo.api import Batch, Method, Regularizer
+from ganzoo.api import Batch, Method, Regularizer, draw_local
 
 
 def _overrides(reg: Regularizer, method: str) -> bool:
@@ -29,7 +29,7 @@ class Adversarial(Method):
         self.g_opt = kit.g_optimizer(self.generator.parameters())
         self.d_opt = kit.d_optimizer(self.discriminator.parameters())
         self.n_critic = self.batches_per_step = kit.plan.n_critic
-        self.batch_size = kit.plan.batch_size
+        self.batch_size = kit.local_batch_size  # this process's rows of the batch
         self.device = kit.device
         self.minimize = kit.precision.minimize  # zero_grad, backward, step (fp16: scaled)
         self.split = kit.conditioning.split
@@ -46,9 +46,12 @@ class Adversarial(Method):
         self.d_params = [p for p in self.discriminator.parameters() if p.requires_grad]
 
     def latents(self) -> Tensor | None:
-        """A batch of latent vectors from the generator's space (``None``: it takes none)."""
+        """A batch of latent vectors from the generator's space (``None``: it takes none);
+        under torchrun, this process's rows of the whole batch's."""
         space = self.latent_space
-        return space.sample(self.batch_size, self.device) if space is not None else None
+        if space is None:
+            return None
+        return draw_local(self.batch_size, lambda n: space.sample(n, self.device))
 
     def networks(self) -> dict[str, nn.Module]:
         return {"generator": self.generator, "discriminator": self.discriminator}

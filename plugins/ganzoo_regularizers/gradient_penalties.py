@@ -22,6 +22,7 @@ from ganzoo.api import (
     Regularizer,
     check_options,
     double_backward,
+    draw_local,
 )
 
 #: A penalty's weight: 0 (no penalty) or more; a negative one would reward steep gradients.
@@ -68,8 +69,9 @@ class GradientPenalty(_PerSampleGradientPenalty):
         self.weight = weight
 
     def d_term(self, discriminator: nn.Module, real: Tensor, fake: Tensor, cond: object) -> Tensor:
-        alpha = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), device=real.device,
-                           dtype=real.dtype)
+        shape = [1] * (real.dim() - 1)
+        alpha = draw_local(real.shape[0], lambda n: torch.rand(
+            n, *shape, device=real.device, dtype=real.dtype))  # as one process would draw
         mixed = alpha * real.detach() + (1 - alpha) * fake.detach()
         norms = _input_gradients(discriminator, mixed, cond).norm(2, dim=1)
         return self.weight * (norms - 1).pow(2).mean()
