@@ -42,6 +42,9 @@ from ganzoo.recipe import parse_part
 from ganzoo.registry import Registry
 
 
+EXECUTORS = ("local", "ray")
+
+
 @dataclass
 class BenchRequest:
     """One invocation: the grid to cover and the settings every cell shares."""
@@ -57,6 +60,10 @@ class BenchRequest:
     trackers: tuple[str, ...] = ()
     #: cells run at once, each in its own worker process (:mod:`ganzoo.bench.workers`)
     jobs: int = 1
+    #: ``local`` (this machine, ``jobs`` at once) or ``ray`` (:mod:`ganzoo.bench.ray_cells`)
+    executor: str = "local"
+    #: the Ray cluster to submit to (``None``: start a local Ray)
+    address: str | None = None
     cells: list[Cell] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -84,6 +91,10 @@ class BenchRequest:
         parts += [f"--tracker {shlex.quote(t)}" for t in self.trackers]
         if self.jobs > 1:
             parts.append(f"--jobs {self.jobs}")
+        if self.executor != "local":
+            parts.append(f"--executor {self.executor}")
+        if self.address:
+            parts.append(f"--address {shlex.quote(self.address)}")
         return " ".join([*parts, f"--out {shlex.quote(str(self.out))}"])
 
 
@@ -105,6 +116,17 @@ def validate(request: BenchRequest, registry: Registry) -> None:
         raise GanzooError(f"--seeds must be at least 1 (got {request.seeds}).")
     if request.jobs < 1:
         raise GanzooError(f"--jobs must be at least 1 (got {request.jobs}).")
+    if request.executor not in EXECUTORS:
+        raise GanzooError(
+            f"Unknown --executor {request.executor!r}; use {' or '.join(EXECUTORS)}."
+        )
+    if request.executor == "ray" and request.jobs > 1:
+        raise GanzooError(
+            "--jobs is for the local executor; with --executor ray the cluster runs as many "
+            "cells at once as its CPUs (or GPUs, with --device cuda) allow."
+        )
+    if request.address and request.executor != "ray":
+        raise GanzooError("--address names a Ray cluster: add --executor ray.")
     for flag, value in (("--steps", request.settings.steps),
                         ("--batch-size", request.settings.batch_size)):
         if value is not None and value < 1:
@@ -172,12 +194,16 @@ class BenchRunner:
                 f"[dim]{done} of {len(self.request.cells)} cells already finished in "
                 f"{self.request.out}; skipping them.[/]"
             )
-        if self.request.jobs > 1 and len(pending) > 1:
+        if self.request.executor == "ray" or (self.request.jobs > 1 and len(pending) > 1):
+            from ganzoo.bench.ray_cells import run_on_ray
             from ganzoo.bench.workers import run_in_workers
 
             with self._progress(len(pending)) as show:
                 try:
-                    run_in_workers(self, pending, show)
+                    if self.request.executor == "ray":
+                        run_on_ray(self, pending, show, self.request.address)
+                    else:
+                        run_in_workers(self, pending, show)
                 finally:
                     self.store.sort([cell.key for cell in self.request.cells])
             return self.store.rows
@@ -386,11 +412,12 @@ def run_bench(
         hooks = hooks or plugins.manager
     console = console or Console()
     validate(request, registry)
-    if request.jobs > 1 and registry is not default_plugins().registry:
+    if (request.jobs > 1 or request.executor != "local") and \
+            registry is not default_plugins().registry:
         raise GanzooError(
-            "jobs > 1 runs cells in worker processes, which load the installed plugins; the "
-            "registry given here cannot reach them. Run with jobs=1, or install the plugins "
-            "it holds."
+            "jobs > 1 and the ray executor run cells in other processes, which load the "
+            "installed plugins; the registry given here cannot reach them. Run with jobs=1, "
+            "or install the plugins it holds."
         )
     with folder_lock(request.out, what="a bench", advice=BENCH_IN_USE), stop_signals_raise():
         runner = BenchRunner(request, registry, console, progress, hooks)

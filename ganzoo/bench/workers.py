@@ -43,6 +43,24 @@ def _gpus(device: str) -> int:
     return torch.cuda.device_count()
 
 
+def run_cell_alone(request: Any, cell: Cell, earlier: dict[str, Any] | None) -> dict[str, Any]:
+    """Train and evaluate ``cell`` away from the bench's own process (a worker process or a
+    Ray task), with the installed plugins; returns its row, for the parent to record.  A
+    stop signal propagates with the interrupted row attached (``exc.row``)."""
+    from rich.console import Console
+
+    from ganzoo.bench.runner import BenchRunner
+    from ganzoo.plugins import default_plugins
+
+    plugins = default_plugins()
+    # the cell's earlier row only (a resumed cell adds to its recorded time); never
+    # written: the parent records what comes back
+    store = ResultsStore(request.out, request.settings, {cell.key: earlier} if earlier else {})
+    runner = BenchRunner(request, plugins.registry, Console(quiet=True), progress=False,
+                         hooks=plugins.manager, store=store)
+    return runner.run_cell(cell)
+
+
 def _worker(slot: int, request: Any, tasks: Any, messages: Any, threads: int,
             gpu: int | None) -> None:
     """A worker process: run cells from ``tasks`` until told to stop (``None``)."""
@@ -50,27 +68,17 @@ def _worker(slot: int, request: Any, tasks: Any, messages: Any, threads: int,
     if gpu is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = str(gpu)
     import torch
-    from rich.console import Console
 
-    from ganzoo.bench.runner import BenchRunner
     from ganzoo.interrupts import stop_signals_raise
-    from ganzoo.plugins import default_plugins
 
     torch.set_num_threads(threads)
-    plugins = default_plugins()
     with stop_signals_raise():
         try:
             while (task := tasks.get()) is not None:
                 cell, earlier = task
                 messages.put(("started", slot, cell.key))
-                # the cell's earlier row only (a resumed cell adds to its recorded time);
-                # never written: the parent records what the worker sends back
-                store = ResultsStore(request.out, request.settings,
-                                     {cell.key: earlier} if earlier else {})
-                runner = BenchRunner(request, plugins.registry, Console(quiet=True),
-                                     progress=False, hooks=plugins.manager, store=store)
                 try:
-                    row = runner.run_cell(cell)
+                    row = run_cell_alone(request, cell, earlier)
                 except KeyboardInterrupt as exc:
                     messages.put(("row", slot, exc.row))  # type: ignore[attr-defined]
                     return

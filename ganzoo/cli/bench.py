@@ -53,12 +53,19 @@ def _names(text: str) -> list[str]:
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Cells run at once, each in its own process (one GPU each with --device "
                    "cuda on a multi-GPU machine; the CPU cores are shared out).")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local",
+              show_default=True,
+              help="Where cells run: this machine (--jobs at a time), or as Ray tasks (pip "
+                   "install 'torch-ganzoo[ray]').")
+@click.option("--address", metavar="HOST:PORT",
+              help="The Ray cluster to submit to (default: start a local Ray).")
 @click.option("--quiet", is_flag=True, help="No progress bars, just the tables.")
 def bench_command(
     models: str, datasets: str, steps: int | None, seeds: int, batch_size: int | None,
     g_opt: tuple[str, ...], d_opt: tuple[str, ...], metrics: str | None,
     num_samples: int | None, device: str, out: Path,
-    no_references: bool, trackers: tuple[str, ...], jobs: int, quiet: bool,
+    no_references: bool, trackers: tuple[str, ...], jobs: int, executor: str,
+    address: str | None, quiet: bool,
 ) -> None:
     """Train every model on every dataset under one budget, evaluate and compare them.
 
@@ -78,6 +85,7 @@ def bench_command(
       ganzoo bench --models dcgan,wgan
       ganzoo bench --models gan,wgan-gp --datasets ring8,grid25 --seeds 3
       ganzoo bench --models dcgan,wgan,sngan --seeds 3 --jobs 2
+      ganzoo bench --models sngan,biggan --datasets cifar10 --device cuda --executor ray
     """
     from ganzoo.bench.runner import BenchRequest, run_bench
     from ganzoo.recipe import parse_options
@@ -99,6 +107,8 @@ def bench_command(
         references=not no_references,
         trackers=trackers,
         jobs=jobs,
+        executor=executor,
+        address=address,
     )
     # Piped output (logs, CI) is not squeezed into rich's 80-column fallback: the comparison
     # table has a dozen columns.
