@@ -3,8 +3,7 @@
 For dcgan (32 px, 64 base channels, batch 128), wgan-gp (32 px, batch 64) and pix2pix
 (edges2digits, batch 64), in this one process and on the same device: ganzoo fp32, bf16,
 bf16 + compile (each with channels_last, ganzoo's default for images), and for dcgan a plain
-hand-written eager fp32 loop on identical nets (benchmarks/loop_overhead.py's, on the
-device).  Each setting is timed for a short and a long run; the difference divided by the
+hand-written eager fp32 loop on identical nets in the default contiguous layout.  Each setting is timed for a short and a long run; the difference divided by the
 extra steps is the time per step, free of set-up and compile time.  Prints a table of
 images/s and ms/step with the ratio to the first row of each model.
 
@@ -45,9 +44,9 @@ class Case:
     long: int
 
 
-def cases(device: str, quick: bool) -> list[Case]:
+def cases(device: str, quick: bool, steps: tuple[int, int] | None) -> list[Case]:
     width = {"base_channels": 16 if quick else 64}
-    short, long = (2, 12) if quick else (30, 330)
+    short, long = steps or ((2, 12) if quick else (30, 330))
     return [
         Case("dcgan", TrainConfig("dcgan", "mnist-5k", image_size=32, batch_size=128,
                                   generator_options=width, discriminator_options=width,
@@ -76,9 +75,10 @@ def run_ganzoo(config: TrainConfig, steps: int) -> None:
 
 
 def run_plain(config: TrainConfig, steps: int) -> None:
-    """The eager fp32 loop one would write by hand for dcgan's parts, on the device."""
+    """The eager fp32 loop one would write by hand for dcgan's parts, on the device, with
+    PyTorch's default (contiguous) memory layout."""
     registry = get_registry()
-    plan = resolve_plan(config, registry)
+    plan = resolve_plan(replace(config, channels_last=False), registry)
     device = torch.device(config.device)
     torch.manual_seed(config.seed)
     kit = PartsKit(plan, registry, device)
@@ -86,7 +86,7 @@ def run_plain(config: TrainConfig, steps: int) -> None:
     g_opt, d_opt = kit.g_optimizer(G.parameters()), kit.d_optimizer(D.parameters())
     dataset = registry.get("dataset", plan.dataset).load().build(split="train",
                                                                  image_size=plan.image_size)
-    data = dataset.tensors[0].to(device).contiguous(memory_format=torch.channels_last)
+    data = dataset.tensors[0].to(device)
     ema = [p.detach().clone() for p in G.parameters()]
     params = [p.detach() for p in G.parameters()]
     b, nz = plan.batch_size, plan.latent_dim
@@ -128,13 +128,16 @@ def main(argv: Any = None) -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--quick", action="store_true", help="small nets, few steps")
     parser.add_argument("--models", help="comma list: dcgan, wgan-gp, pix2pix")
+    parser.add_argument("--steps", help="SHORT,LONG: the two timed run lengths (dcgan's; the "
+                                        "others take half the long one)")
     args = parser.parse_args(argv)
     chosen = set(args.models.split(",")) if args.models else None
     name = torch.cuda.get_device_name() if args.device.startswith("cuda") else "CPU"
     table = Table(title=f"Training throughput on {name} (torch {torch.__version__})")
     for column in ("model", "setting", "images/s", "ms/step", "× first row"):
         table.add_column(column, justify="left" if column in ("model", "setting") else "right")
-    for case in cases(args.device, args.quick):
+    steps = tuple(int(n) for n in args.steps.split(",")) if args.steps else None
+    for case in cases(args.device, args.quick, steps):  # type: ignore[arg-type]
         if chosen and case.model not in chosen:
             continue
         runners: dict[str, Callable[[int], None]] = {}
