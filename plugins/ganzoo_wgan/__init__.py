@@ -2,6 +2,13 @@
 
 from ganzoo.api import OptimizerSpec, PartChoice, Recipe, hookimpl
 
+#: The authors' DCGAN nets (ngf = ndf = 64) at 32 px: 256 maps at 4×4 (the default up to
+#: 32 px has 32 base channels; at celeba's 64 px the default is already 64).
+_DCGAN_64 = PartChoice("dcgan", {"base_channels": 64})
+#: WGAN-GP's CIFAR-10 ResNet (gan_cifar_resnet.py): SNGAN's ResNet parts, which follow it,
+#: at its width, 128 channels in G and D.
+_RESNET_128 = PartChoice("sngan-resnet", {"channels": 128})
+
 WGAN = Recipe(
     name="wgan",
     summary="Wasserstein GAN: critic kept Lipschitz by weight clipping, 5 critic steps",
@@ -13,8 +20,14 @@ WGAN = Recipe(
     g_optimizer=OptimizerSpec("rmsprop", lr=5e-5),
     d_optimizer=OptimizerSpec("rmsprop", lr=5e-5),
     n_critic=5,
+    presets={"cifar10": {"generator": {"image": _DCGAN_64},
+                         "discriminator": {"image": _DCGAN_64}}},
     notes="Paper settings: clip 0.01, RMSprop lr 5e-5, 5 critic steps per generator step, "
-          "minibatch 64, DCGAN critic with batchnorm. The paper's extra 100 critic steps "
+          "minibatch 64, DCGAN critic with batchnorm, z of 100. The paper trained on LSUN "
+          "bedrooms at 64 px with the authors' DCGAN nets (ngf = ndf = 64), which are the "
+          "dcgan parts' defaults at celeba's 64 px; the cifar10 preset builds the same nets "
+          "at 32 px (64 base channels, as the authors' code with --imageSize 32). The "
+          "paper's extra 100 critic steps "
           "early on and every 500 generator steps are not used. Clipping at 0.01 learns "
           "slowly: on ring8, after 2000 steps, samples trace the ring through every mode "
           "but stay spread between them.",
@@ -33,11 +46,21 @@ WGAN_GP = Recipe(
     g_optimizer=OptimizerSpec("adam", lr=1e-4, betas=(0.0, 0.9)),
     d_optimizer=OptimizerSpec("adam", lr=1e-4, betas=(0.0, 0.9)),
     n_critic=5,
-    presets={"points": {
-        "regularizers": (PartChoice("gradient-penalty", {"weight": 0.1}),),
-        "g_optimizer": OptimizerSpec("adam", lr=1e-4, betas=(0.5, 0.9)),
-        "d_optimizer": OptimizerSpec("adam", lr=1e-4, betas=(0.5, 0.9)),
-    }},
+    presets={
+        "points": {
+            "regularizers": (PartChoice("gradient-penalty", {"weight": 0.1}),),
+            "g_optimizer": OptimizerSpec("adam", lr=1e-4, betas=(0.5, 0.9)),
+            "d_optimizer": OptimizerSpec("adam", lr=1e-4, betas=(0.5, 0.9)),
+        },
+        "cifar10": {
+            "generator": {"image": _RESNET_128},
+            "discriminator": {"image": _RESNET_128},
+            "g_optimizer": OptimizerSpec("adam", lr=2e-4, betas=(0.0, 0.9)),
+            "d_optimizer": OptimizerSpec("adam", lr=2e-4, betas=(0.0, 0.9)),
+            "latent_dim": {"image": 128},
+        },
+        "celeba": {"latent_dim": {"image": 128}},
+    },
     notes="Paper settings (Algorithm 1), used on images: penalty weight 10, Adam lr 1e-4, "
           "betas (0, 0.9), 5 critic steps, minibatch 64; the critic uses layer "
           "normalization instead of batchnorm, which would invalidate the per-sample "
@@ -45,7 +68,20 @@ WGAN_GP = Recipe(
           "penalty weight 0.1 and betas (0.5, 0.9). Weight 10 over-constrains a critic at "
           "ring8's scale (here: after 2000 steps with 10, samples lie on an arc missing "
           "most modes; after 1000 with 0.1 they form the ring through all 8); "
-          "--reg gradient-penalty:weight=10 restores it.",
+          "--reg gradient-penalty:weight=10 restores it. Presets: on cifar10 the paper's "
+          "CIFAR-10 ResNet (its best unconditional model, gan_cifar_resnet.py): G z of 128 "
+          "→ 4×4×128 → 3 up blocks → BN, ReLU, conv, tanh; D 4 residual blocks of 128, no "
+          "normalization, pooled, linear; Adam lr 2e-4, betas (0, 0.9), 5 critic steps, "
+          "batch 64, penalty 10 (ganzoo's sngan-resnet parts, which follow it; D sums where "
+          "it averages over positions; no linear lr decay; G's batch is the critic's, the "
+          "code's twice it). Its DCGAN-style CIFAR-10 nets (gan_cifar.py, no normalization "
+          "in D, Adam 1e-4): --generator dcgan --discriminator dcgan --d-opt norm=none "
+          "--g-opt base_channels=128 --d-opt base_channels=128 --lr-g 1e-4 --lr-d 1e-4 "
+          "(betas stay (0, 0.9), the code's (0.5, 0.9)). On celeba, the DCGAN baseline of "
+          "the authors' 64-px code (gan_64x64.py, whose default ResNet widens with depth, "
+          "which sngan-resnet does not): dcgan nets of 64 base channels, layer norm in D, "
+          "Adam 1e-4, betas (0, 0.9), batch 64, which are the defaults, and z of 128 (the "
+          "preset).",
 )
 
 
