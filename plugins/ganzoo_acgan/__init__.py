@@ -18,6 +18,11 @@ ACGAN = Recipe(
     d_optimizer=OptimizerSpec("adam", lr=2e-4, betas=(0.5, 0.999)),
     latent_dim={"points": 2, "image": 100},
     batch_size={"points": 256, "image": 100},
+    presets={"cifar10": {
+        # G: the paper's 384, 192, 96 maps at 4, 8, 16 px; D: its last map, 512 at 4×4
+        "generator": {"image": PartChoice("dcgan", {"base_channels": 96})},
+        "discriminator": {"image": PartChoice("acgan", {"base_channels": 128})},
+    }},
     notes="Paper settings (its appendix, CIFAR-10 and ImageNet): non-saturating loss, Adam "
           "lr 2e-4, beta1 0.5 for G and D, batch 100, z of 100 dims joined by the one-hot "
           "class, N(0, 0.02) init; D: strided convolutions, batchnorm, LeakyReLU 0.2, "
@@ -27,8 +32,14 @@ ACGAN = Recipe(
           "weight 1 (method option aux_weight). Differs here: G and D's body are ganzoo's "
           "dcgan parts (fractional-strided / strided 4×4 convolutions, 32 base channels up "
           "to 32 px), D has no dropout, its two heads are linear maps of the flattened last "
-          "feature map; the ImageNet model is an ensemble of 100 AC-GANs on 10-class "
-          "splits, here one model covers every class; samples come from G's moving "
+          "feature map. Preset on cifar10, the paper's CIFAR-10 widths: G 96 base channels "
+          "(z and class, 110 values → 384 maps at 4×4 → 192 → 96 → 3, as its 384/192/96 "
+          "transposed convolutions; 4×4 kernels, theirs 5×5), D 128 base channels (128 → "
+          "256 → 512 maps at 4×4, the 4×4×512 map its heads read; theirs six 3×3 "
+          "convolutions of 16 to 512 maps, strides alternating 2 and 1); celeba has no "
+          "labels, so the recipe refuses it. The ImageNet model is an ensemble of 100 "
+          "AC-GANs on 10-class splits, here one model covers every class; samples come "
+          "from G's moving "
           "average. On points: mlp G with a one-hot label, acgan D with an MLP body "
           "(ring8's labels are its mode indices). Measured here (CPU, seed 0; "
           "benchmarks/class_fidelity.py, docs/models/acgan.md): mnist-5k, 2,400 steps, batch "

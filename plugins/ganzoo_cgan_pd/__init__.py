@@ -1,7 +1,7 @@
 """cGANs with a projection discriminator (Miyato & Koyama 2018): the recipe, the projection
 discriminator and the generator with class-conditional batchnorm."""
 
-from ganzoo.api import OptimizerSpec, Recipe, hookimpl
+from ganzoo.api import OptimizerSpec, PartChoice, Recipe, hookimpl
 
 _ADAM = OptimizerSpec("adam", lr=2e-4, betas=(0.0, 0.9))
 
@@ -20,6 +20,11 @@ CGAN_PD = Recipe(
     n_critic=5,
     latent_dim={"points": 2, "image": 128},
     batch_size={"points": 256, "image": 64},
+    presets={"cifar10": {
+        # the widths of SNGAN's standard CNN, the same authors' DCGAN-style CIFAR-10 nets
+        "generator": {"image": PartChoice("cbn-dcgan", {"base_channels": 128})},
+        "discriminator": {"image": PartChoice("projection", {"base_channels": 64})},
+    }},
     notes="Paper settings (and the authors' CIFAR-10 config): hinge loss; spectral norm on "
           "every layer of D, the class embedding included; Adam lr 2e-4, betas (0, 0.9); 5 "
           "D steps per G step; batch 64; z of 128 normal dims; ResNet G with conditional "
@@ -30,8 +35,14 @@ CGAN_PD = Recipe(
           "dcgan discriminator without normalization layers and φ(x) its flattened last map "
           "(no sum pooling); the generated batch takes the real batch's labels (ganzoo's "
           "adversarial step), where the authors draw them uniformly; no linear learning-rate "
-          "decay; samples come from G's moving average. On points: mlp G with a one-hot "
-          "label, projection D with an MLP body (ring8's labels are its mode indices). "
+          "decay; G's batch is D's (the authors' config: 128 generated per D batch of 64); "
+          "samples come from G's moving average. Preset on cifar10 (the authors' config "
+          "configs/sn_cifar10.yml is the ResNets above: G 256 channels, D 128, which "
+          "these parts cannot build): the widths of SNGAN's DCGAN-style standard CNN, G 128 "
+          "base channels (512 maps at 4×4 → 256 → 128 → 3), D 64 (64 → 128 → 256 maps at "
+          "4×4); the other settings are the defaults. celeba has no labels, so the recipe "
+          "refuses it. On points: mlp G with a one-hot label, projection D with an MLP body "
+          "(ring8's labels are its mode indices). "
           "Measured here (CPU, seed 0; benchmarks/class_fidelity.py, docs/models/cgan-pd.md): "
           "mnist-5k, 2,400 steps, batch 64, base_channels 16: 19% of sample(labels=k) "
           "classified as k by the domain CNN, FID 3.77 (cgan 48%, 1.36); the projection D "
