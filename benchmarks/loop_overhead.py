@@ -81,14 +81,17 @@ def run_ganzoo(config: TrainConfig, steps: int, progress: bool) -> None:
 
 
 def run_plain(config: TrainConfig, steps: int) -> None:
-    """The loop one would write by hand for these parts (what the ganzoo loop must match)."""
+    """The loop one would write by hand for these parts (what the ganzoo loop must match),
+    on ``config.device``, in the memory format ``config.channels_last`` asks for."""
     registry = get_registry()
     plan = resolve_plan(config, registry)
+    device = torch.device(config.device)
     torch.manual_seed(config.seed)
-    kit = PartsKit(plan, registry)  # the same parts (and memory format) the method builds
+    kit = PartsKit(plan, registry, device)  # the same parts (and memory format) ganzoo builds
     G, D, loss = kit.generator(), kit.discriminator(), kit.loss
     g_opt, d_opt = kit.g_optimizer(G.parameters()), kit.d_optimizer(D.parameters())
-    data = registry.get("dataset", plan.dataset).load().build(split="train").tensors[0]
+    data = registry.get("dataset", plan.dataset).load().build(
+        split="train", image_size=plan.image_size).tensors[0].to(device)
     if plan.channels_last:
         data = data.contiguous(memory_format=torch.channels_last)
     ema = [p.detach().clone() for p in G.parameters()]
@@ -104,13 +107,13 @@ def run_plain(config: TrainConfig, steps: int) -> None:
             real = data[order[pos : pos + b]]
             pos += b
             with torch.no_grad():
-                fake = G(torch.randn(b, nz), None)
+                fake = G(torch.randn(b, nz, device=device), None)
             d_loss = loss.d_loss(D(real, None), D(fake, None))
             d_opt.zero_grad(set_to_none=True)
             d_loss.backward()
             d_opt.step()
         D.requires_grad_(False)
-        g_loss = loss.g_loss(D(G(torch.randn(b, nz), None), None))
+        g_loss = loss.g_loss(D(G(torch.randn(b, nz, device=device), None), None))
         g_opt.zero_grad(set_to_none=True)
         g_loss.backward()
         g_opt.step()

@@ -29,11 +29,8 @@ from rich.console import Console
 from rich.table import Table
 
 from ganzoo.api import TrainConfig, train
-from ganzoo.plugins import get_registry
-from ganzoo.training.build import PartsKit
-from ganzoo.training.resolve import resolve_plan
-
-LOG_EVERY = 50
+from loop_overhead import LOG_EVERY
+from loop_overhead import run_plain as plain_loop
 
 
 @dataclass(frozen=True)
@@ -77,36 +74,7 @@ def run_ganzoo(config: TrainConfig, steps: int) -> None:
 def run_plain(config: TrainConfig, steps: int) -> None:
     """The eager fp32 loop one would write by hand for dcgan's parts, on the device, with
     PyTorch's default (contiguous) memory layout."""
-    registry = get_registry()
-    plan = resolve_plan(replace(config, channels_last=False), registry)
-    device = torch.device(config.device)
-    torch.manual_seed(config.seed)
-    kit = PartsKit(plan, registry, device)
-    G, D, loss = kit.generator(), kit.discriminator(), kit.loss
-    g_opt, d_opt = kit.g_optimizer(G.parameters()), kit.d_optimizer(D.parameters())
-    dataset = registry.get("dataset", plan.dataset).load().build(split="train",
-                                                                 image_size=plan.image_size)
-    data = dataset.tensors[0].to(device)
-    ema = [p.detach().clone() for p in G.parameters()]
-    params = [p.detach() for p in G.parameters()]
-    b, nz = plan.batch_size, plan.latent_dim
-    for step in range(1, steps + 1):
-        real = data[torch.randint(len(data), (b,), device=device)]
-        with torch.no_grad():
-            fake = G(torch.randn(b, nz, device=device), None)
-        d_loss = loss.d_loss(D(real, None), D(fake, None))
-        d_opt.zero_grad(set_to_none=True)
-        d_loss.backward()
-        d_opt.step()
-        D.requires_grad_(False)
-        g_loss = loss.g_loss(D(G(torch.randn(b, nz, device=device), None), None))
-        g_opt.zero_grad(set_to_none=True)
-        g_loss.backward()
-        g_opt.step()
-        D.requires_grad_(True)
-        torch._foreach_lerp_(ema, params, 1 - plan.ema_decay)
-        if step % LOG_EVERY == 0:
-            d_loss.item(), g_loss.item()
+    plain_loop(replace(config, channels_last=False), steps)
 
 
 def per_step(run: Callable[[int], None], case: Case, device: str) -> float:
