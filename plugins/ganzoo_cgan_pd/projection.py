@@ -9,7 +9,8 @@ discriminator body (see :mod:`ganzoo_acgan.features`), ψ a linear score.
 The embedding table is the weight of a bias-free linear layer (row y is embed(y)), so the
 ``spectral-norm`` regularizer, which normalizes every linear and convolutional layer of D,
 normalizes it too, as the authors' code does (SNEmbedID).  ⟨embed(y), φ(x)⟩ is then the
-y-th logit of that layer read as a linear classifier on φ(x).
+y-th logit of that layer read as a linear classifier on φ(x).  :func:`projection` is the
+head alone, which BigGAN's discriminator (plugin biggan) puts on its ResNet body.
 """
 
 from __future__ import annotations
@@ -47,5 +48,10 @@ class ProjectionDiscriminator(nn.Module):
         self.embed = self.features.head(self.num_classes, bias=False)  # classes × features
 
     def forward(self, x: Tensor, cond: Tensor) -> Tensor:
-        h = self.features(x)
-        return self.score(h).squeeze(1) + (self.embed.weight[cond] * h).sum(1)
+        return projection(self.features(x), cond, self.score, self.embed)
+
+
+def projection(h: Tensor, labels: Tensor, score: nn.Linear, embed: nn.Linear) -> Tensor:
+    """``ψ(h) + ⟨embed(y), h⟩`` for features ``h`` (N, F): ``score`` is ψ (F → 1), and
+    ``embed`` a bias-free linear layer (F → classes) whose weight row y is embed(y)."""
+    return score(h).squeeze(1) + (embed.weight[labels] * h).sum(1)

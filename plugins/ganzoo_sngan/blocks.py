@@ -1,7 +1,8 @@
 """The residual blocks of SNGAN's ResNets (Miyato et al. 2018, Figure 8; after Gulrajani
 et al. 2017): an up block for G, a down (or plain) block and the "optimized" first block
 for D.  D's blocks hold no normalization layer, so spectral normalization alone keeps D
-Lipschitz; G's blocks use batchnorm, as in the paper.
+Lipschitz; G's blocks use batchnorm, as in the paper, or another normalization a generator
+passes in (BigGAN's class-conditional batchnorm).
 
 Initialization follows the authors' code: Glorot-uniform with gain √2 on the residual
 convolutions (they are followed by ReLUs), gain 1 on shortcuts and linear layers; biases 0.
@@ -10,6 +11,8 @@ convolutions (they are followed by ReLUs), gain 1 on shortcuts and linear layers
 from __future__ import annotations
 
 import math
+
+from typing import Callable
 
 from torch import Tensor, nn
 
@@ -37,17 +40,28 @@ def _upsample() -> nn.Upsample:
 
 
 class UpBlock(nn.Module):
-    """BN-ReLU-up-conv3×3-BN-ReLU-conv3×3, plus the upsampled input through a 1×1 conv."""
+    """BN-ReLU-up-conv3×3-BN-ReLU-conv3×3, plus the upsampled input through a 1×1 conv.
 
-    def __init__(self, cin: int, cout: int):
+    ``norm(channels)`` builds both normalizations (batchnorm by default).  Arguments after
+    ``x`` go to them alone: ``block(x, cond)`` feeds a conditional normalization.
+    """
+
+    #: where the normalizations sit in ``residual``
+    NORMS = (0, 4)
+
+    def __init__(self, cin: int, cout: int,
+                 norm: Callable[[int], nn.Module] = nn.BatchNorm2d):
         super().__init__()
         self.residual = nn.Sequential(
-            nn.BatchNorm2d(cin), nn.ReLU(), _upsample(), conv(cin, cout, 3, RESIDUAL_GAIN),
-            nn.BatchNorm2d(cout), nn.ReLU(), conv(cout, cout, 3, RESIDUAL_GAIN))
+            norm(cin), nn.ReLU(), _upsample(), conv(cin, cout, 3, RESIDUAL_GAIN),
+            norm(cout), nn.ReLU(), conv(cout, cout, 3, RESIDUAL_GAIN))
         self.shortcut = nn.Sequential(_upsample(), conv(cin, cout, 1))
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.residual(x) + self.shortcut(x)
+    def forward(self, x: Tensor, *cond: Tensor) -> Tensor:
+        h = x
+        for i, layer in enumerate(self.residual):
+            h = layer(h, *cond) if i in self.NORMS else layer(h)
+        return h + self.shortcut(x)
 
 
 class DownBlock(nn.Module):

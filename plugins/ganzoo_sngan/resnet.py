@@ -5,6 +5,7 @@ G: z → linear → 4×4×ch → k up blocks (4 → side) → BN, ReLU, conv3×3
 D: optimized down block, down blocks until 8×8 (4×4 at 8 px), two plain blocks, ReLU,
 global sum pooling, linear → one raw score.  At 32 px this is the paper's net exactly
 (3 up blocks; D: 32 → 16 → 8, then two blocks at 8×8); other sizes keep its constant width.
+BigGAN's parts (plugin biggan) build on the same side check, G head and D blocks.
 """
 
 from __future__ import annotations
@@ -36,19 +37,52 @@ def _doublings(spec: DataSpec, conditioning: str, part: str) -> int:
             f"{conditioning!r} conditioning. Use the dcgan parts (--generator dcgan "
             "--discriminator dcgan), which take class labels."
         )
+    return side_doublings(spec, f"sngan-resnet {part}",
+                          "SNGAN's standard CNN instead: --generator dcgan --discriminator "
+                          "dcgan --d-opt norm=none, which builds for 28 px too")
+
+
+def side_doublings(spec: DataSpec, part: str, alternative: str) -> int:
+    """``k`` such that the images' side is ``4·2^k`` (k ≥ 1), or a refusal naming ``part``
+    that suggests ``--image-size 32`` or ``alternative``."""
     _, height, width = spec.shape
     k = 1
     while START * 2**k < height:
         k += 1
     if height != width or START * 2**k != height:
         raise IncompatibleError(
-            f"The sngan-resnet {part} builds for square images whose side is 4·2^k (8, 16, "
-            f"32, 64, 128...), but the data is {height}×{width}. Resize it with --image-size "
-            "32 (the paper's CIFAR-10 size), or use SNGAN's standard CNN instead: "
-            "--generator dcgan --discriminator dcgan --d-opt norm=none, which builds for "
-            "28 px too."
+            f"The {part} builds for square images whose side is 4·2^k (8, 16, 32, 64, "
+            f"128...), but the data is {height}×{width}. Resize it with --image-size 32 (the "
+            f"paper's CIFAR-10 size), or use {alternative}."
         )
     return k
+
+
+def generator_head(channels: int, out_channels: int) -> nn.Sequential:
+    """G's last layers: BN, ReLU, conv3×3 to the image's channels, tanh."""
+    return nn.Sequential(nn.BatchNorm2d(channels), nn.ReLU(),
+                         conv(channels, out_channels, 3), nn.Tanh())
+
+
+def _downsamplings(doublings: int) -> int:
+    return max(doublings - 1, 1)  # to 8×8, where the paper's 32-px D stops halving
+
+
+def discriminator_blocks(in_channels: int, width: int, doublings: int) -> list[nn.Module]:
+    """D's residual blocks for a side of ``4·2^doublings``: the optimized block, down
+    blocks to 8×8 (4×4 at 8 px), then two plain blocks."""
+    downs = _downsamplings(doublings)
+    return [OptimizedBlock(in_channels, width),
+            *(DownBlock(width, width, downsample=True) for _ in range(downs - 1)),
+            DownBlock(width, width, downsample=False),
+            DownBlock(width, width, downsample=False)]
+
+
+def discriminator_sides(side: int, doublings: int) -> list[int]:
+    """The side of each :func:`discriminator_blocks` block's output."""
+    downs = _downsamplings(doublings)
+    halved = [side // 2**i for i in range(1, downs + 1)]
+    return [*halved, halved[-1], halved[-1]]
 
 
 def _defaults_for(part: str, spec: DataSpec) -> dict[str, int]:
@@ -85,8 +119,7 @@ class ResNetGenerator(nn.Module):
         self.project = dense(latent_dim, START * START * self.channels)
         self.blocks = nn.Sequential(*(UpBlock(self.channels, self.channels)
                                       for _ in range(doublings)))
-        self.head = nn.Sequential(nn.BatchNorm2d(self.channels), nn.ReLU(),
-                                  conv(self.channels, spec.shape[0], 3), nn.Tanh())
+        self.head = generator_head(self.channels, spec.shape[0])
 
     def forward(self, z: Tensor, cond: Tensor | None = None) -> Tensor:
         h = self.project(z).view(-1, self.channels, START, START)
@@ -114,13 +147,8 @@ class ResNetDiscriminator(nn.Module):
         doublings = _doublings(spec, conditioning, "discriminator")
         self.in_shape = tuple(spec.shape)
         width = _width(channels, "discriminator", spec)
-        downs = max(doublings - 1, 1)  # to 8×8, where the paper's 32-px D stops halving
-        self.body = nn.Sequential(
-            OptimizedBlock(spec.shape[0], width),
-            *(DownBlock(width, width, downsample=True) for _ in range(downs - 1)),
-            DownBlock(width, width, downsample=False),
-            DownBlock(width, width, downsample=False),
-            nn.ReLU())
+        self.body = nn.Sequential(*discriminator_blocks(spec.shape[0], width, doublings),
+                                  nn.ReLU())
         self.score = dense(width, 1)
 
     def forward(self, x: Tensor, cond: Tensor | None = None) -> Tensor:
