@@ -53,21 +53,26 @@ def class_count(spec: DataSpec, conditioning: str, part: str, unconditional: str
     )
 
 
+def check_body_options(spec: DataSpec, part: str, role: str, options: dict[str, Any]) -> None:
+    """Refuse a body option of the other kind of data (``hidden`` on images, say) for the
+    ``part`` ``role`` (``"discriminator"``, or ``"generator"``: no ``norm`` option)."""
+    unused = [k for k in (POINTS_ONLY if spec.is_image else IMAGE_ONLY)
+              if options.get(k) is not None]
+    if unused:
+        body, used = ("dcgan", IMAGE_ONLY) if spec.is_image else ("mlp", POINTS_ONLY)
+        used += ("norm",) if role == "discriminator" else ()
+        raise IncompatibleError(
+            f"The {part} {role}'s option {unused[0]} does not apply to {spec.describe()}: "
+            f"its body there is the {body} {role}, whose options are {', '.join(used)}."
+        )
+
+
 class Features(nn.Module):
     """``x → φ(x)``, a flat vector of :attr:`size` features per sample."""
 
     def __init__(self, spec: DataSpec, *, part: str, norm: str, **options: Any):
         super().__init__()
-        unused = [k for k in (POINTS_ONLY if spec.is_image else IMAGE_ONLY)
-                  if options.get(k) is not None]
-        if unused:
-            body, used = (("dcgan", "base_channels, image_size, norm") if spec.is_image
-                          else ("mlp", "hidden, depth, norm"))
-            raise IncompatibleError(
-                f"The {part} discriminator's option {unused[0]} does not apply to "
-                f"{spec.describe()}: its body there is the {body} discriminator, whose "
-                f"options are {used}."
-            )
+        check_body_options(spec, part, "discriminator", options)
         self.is_image = spec.is_image
         if spec.is_image:
             net = DCGANDiscriminator(spec, base_channels=options.get("base_channels"),
