@@ -86,7 +86,7 @@ def test_the_parts_refuse_other_data_with_a_hint(part):
         part(DataSpec((2,), num_classes=8), **options)
     with pytest.raises(IncompatibleError, match="needs class labels.*sngan-resnet"):
         part(DataSpec((1, 8, 8)), conditioning="none", **options)
-    with pytest.raises(IncompatibleError, match="attention block on maps [0-9, ]+ pixels wide.*not 32"):
+    with pytest.raises(IncompatibleError, match="attention block on maps [0-9, ]+ pixels.*not 32"):
         part(DataSpec((1, 16, 16), num_classes=10), attention=32, **options)
 
 
