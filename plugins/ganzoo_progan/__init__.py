@@ -1,1 +1,0 @@
-"""Plugin progan (work in progress)."""
