@@ -215,3 +215,20 @@ def test_method_options_come_from_the_command_line(run_cli):
     result = run_cli("train", "acgan", "--dataset", "ring8", "--method-opt", "aux_weight=-1",
                      "--print-config")
     assert result.code == 2 and "aux_weight" in result.err
+
+
+def test_truncated_samples_of_a_batchnorm_generator_use_standing_statistics(tmp_path):
+    tiny = {"base_channels": 4}
+    train("dcgan", "digits", steps=2, out=tmp_path / "dcgan", batch_size=8,
+          generator_options=tiny, discriminator_options=tiny)
+    run = load_run(tmp_path / "dcgan")
+    assert run.truncated_generator(None) is run.generator
+    standing = run.truncated_generator(0.5)
+    assert standing is not run.generator and run.truncated_generator(0.5) is standing
+    norms = [(a, b) for a, b in zip(run.generator.modules(), standing.modules())
+             if isinstance(a, nn.BatchNorm2d)]
+    assert norms and not standing.training
+    # re-estimated on truncated noise; the run's own generator keeps its statistics
+    assert all(not torch.equal(a.running_var, b.running_var) for a, b in norms)
+    assert torch.equal(run.sample(8, truncation=0.5), run.sample(8, truncation=0.5))
+    assert not torch.equal(run.sample(8, truncation=0.5), run.sample(8))

@@ -22,10 +22,11 @@ the run recorded, never today's defaults.
 
 from __future__ import annotations
 
+import copy
 import json
 import platform
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Mapping
@@ -54,6 +55,10 @@ RESUMABLE_CHANGES = frozenset({
 #: The same, as the user spells it (in messages).
 RESUMABLE_FLAGS = ("--steps, --out, --device, --data-root, --download, --tracker, --compile "
                    "and the output cadence")
+
+#: Truncated samples of a batchnorm generator: its statistics re-estimated on this many
+#: batches of this size (BigGAN-PyTorch's standing statistics use 16), from this seed.
+STANDING_BATCHES, STANDING_BATCH, STANDING_SEED = 16, 64, 7919
 
 #: Layout of config.json; 1 (before plans were recorded) is read by re-resolving its request.
 RECORD_FORMAT = 2
@@ -258,6 +263,8 @@ class LoadedRun:
     device: torch.device
     step: int
     registry: Registry
+    #: generators with batchnorm statistics re-estimated per truncation threshold
+    _standing: dict[float, torch.nn.Module] = field(default_factory=dict, repr=False)
 
     def dataset(self, split: str) -> Any:
         """The run's dataset (``split``), from where it was trained and at its size."""
@@ -331,15 +338,41 @@ class LoadedRun:
 
     @torch.no_grad()
     def generate(self, latents: Tensor | None, cond: Tensor | None,
-                 batch_size: int = 256) -> Tensor:
-        """Run the generator over given latents/conditions in batches; results on the CPU."""
+                 batch_size: int = 256, truncation: float | None = None) -> Tensor:
+        """Run the generator over given latents/conditions in batches; results on the CPU.
+        Latents drawn with ``truncation`` go through :meth:`truncated_generator`."""
+        generator = self.truncated_generator(truncation)
         n = len(latents) if latents is not None else len(cond)  # type: ignore[arg-type]
         out = []
         for i in range(0, n, batch_size):
             z = latents[i : i + batch_size].to(self.device) if latents is not None else None
             c = cond[i : i + batch_size].to(self.device) if cond is not None else None
-            out.append(self.generator(z, c).float().cpu())
+            out.append(generator(z, c).float().cpu())
         return torch.cat(out)
+
+    @torch.no_grad()
+    def truncated_generator(self, truncation: float | None) -> torch.nn.Module:
+        """The generator to run on noise truncated at ``truncation``: itself, or for a
+        generator with batchnorm a copy whose statistics are re-estimated on such noise
+        (BigGAN's "standing statistics"): the saved ones come from untruncated noise, and
+        with them truncated samples fade towards blank images."""
+        norms = (torch.nn.modules.batchnorm._BatchNorm,)
+        if truncation is None or not any(isinstance(m, norms) for m in self.generator.modules()):
+            return self.generator
+        if truncation not in self._standing:
+            generator = copy.deepcopy(self.generator).train()
+            for module in generator.modules():
+                if isinstance(module, norms):
+                    module.reset_running_stats()
+                    module.momentum = None  # a cumulative average over the batches below
+            rng = torch.Generator().manual_seed(STANDING_SEED)
+            for _ in range(STANDING_BATCHES):
+                z = self._latents(STANDING_BATCH, rng, truncation, None)
+                cond = self.conditioning.random_cond(STANDING_BATCH, "cpu", rng)
+                generator(z.to(self.device),  # type: ignore[union-attr]
+                          cond.to(self.device) if cond is not None else None)
+            self._standing[truncation] = generator.eval()
+        return self._standing[truncation]
 
     def sample(self, n: int, *, labels: Tensor | int | None = None,
                inputs: Tensor | None = None, seed: int = 0, batch_size: int = 256,
@@ -357,7 +390,7 @@ class LoadedRun:
         rng = torch.Generator().manual_seed(seed)
         latents = self._latents(n, rng, truncation, codes)
         cond = self._conditions(n, labels, inputs, rng)
-        return self.generate(latents, cond, batch_size)
+        return self.generate(latents, cond, batch_size, truncation)
 
     def sweep(self, code: str, rows: int, steps: int = 10, *, labels: Tensor | int | None = None,
               seed: int = 0, truncation: float | None = None,
@@ -378,7 +411,7 @@ class LoadedRun:
         cond = self._conditions(rows, labels, None, rng)
         if cond is not None:
             cond = cond.repeat_interleave(len(values))
-        out = self.generate(grid.flatten(0, 1), cond, batch_size)
+        out = self.generate(grid.flatten(0, 1), cond, batch_size, truncation)
         return out.view(rows, len(values), *out.shape[1:])
 
     def walks(self, rows: int, steps: int, *, labels: Tensor | int | None = None,
@@ -397,7 +430,7 @@ class LoadedRun:
         cond = self._conditions(rows, labels, None, rng)
         if cond is not None:
             cond = cond.repeat_interleave(steps)
-        out = self.generate(path.flatten(0, 1), cond, batch_size)
+        out = self.generate(path.flatten(0, 1), cond, batch_size, truncation)
         return out.view(rows, steps, *out.shape[1:])
 
 
