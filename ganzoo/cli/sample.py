@@ -138,7 +138,7 @@ def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | No
       ganzoo sample runs/pix2pix-edges2digits --input edges.png --out translated.png
       ganzoo sample runs/dcgan-mnist-5k --interpolate --steps 12 --out walks.png
       ganzoo sample runs/biggan-mnist-5k --truncation 0.5 --out truncated.png
-      ganzoo sample runs/infogan-mnist-5k --code digit --code slant=1 --out digits.png
+      ganzoo sample runs/infogan-mnist-5k --code c1 --code c2=1 --out c1-sweep.png
     """
     check_output(out, run_dir)
     swept, fixed = parse_codes(codes)
