@@ -21,7 +21,7 @@ does not overlap communication with the backward pass.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import torch
 from torch import Tensor
@@ -83,11 +83,13 @@ def draw_local(n: int, draw: Callable[[int], Tensor]) -> Tensor:
     return local_rows(draw(n * world_size()))
 
 
-def average_gradients(params: Iterable[Tensor]) -> None:
-    """Average the gradients of ``params`` over the processes (one coalesced all-reduce)."""
+def average_gradients(optimizer: torch.optim.Optimizer) -> None:
+    """Average the gradients of ``optimizer``'s parameters over the processes (one
+    coalesced all-reduce); nothing outside torchrun."""
     if world_size() == 1:
         return
-    grads = [p.grad for p in params if p.grad is not None]
+    grads = [p.grad for group in optimizer.param_groups for p in group["params"]
+             if p.grad is not None]
     if not grads:
         return
     flat = torch.cat([g.reshape(-1) for g in grads])

@@ -61,15 +61,14 @@ class Precision:
         (scaled under fp16, and the step skipped if they overflowed), averaged over the
         processes under torchrun, applied."""
         optimizer.zero_grad(set_to_none=True)
-        params = [p for group in optimizer.param_groups for p in group["params"]]
         if self.name != "fp16":
             loss.backward()
-            average_gradients(params)
+            average_gradients(optimizer)
             optimizer.step()
             return
         scaler = self._scaler(optimizer)
         scaler.scale(loss).backward()
-        average_gradients(params)  # still scaled: every process then sees the same inf/NaN
+        average_gradients(optimizer)  # still scaled: every process sees the same inf/NaN
         scaler.step(optimizer)
         scaler.update()
 
