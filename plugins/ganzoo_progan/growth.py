@@ -61,7 +61,8 @@ class Growth(nn.Module):
 
     def set(self, stage: int, faded: int = 0, fade_length: int = 0) -> None:
         """Stand at ``stage``, faded in ``faded`` of ``fade_length`` images."""
-        if not 0 <= stage <= self.last or not 0 <= faded <= fade_length:
+        if not 0 <= stage <= self.last or not 0 <= faded <= fade_length or (
+                fade_length and not stage):  # the first stage has nothing to fade from
             raise ValueError(f"no growth state {stage}, {faded}/{fade_length} for a net "
                              f"with stages 0 to {self.last}")
         self.stage.fill_(stage)
