@@ -67,6 +67,13 @@ def finish() -> None:
         torch.distributed.destroy_process_group()
 
 
+def wait_for_all() -> None:
+    """Wait until every process gets here: the main one writes the last pictures while the
+    others are done, and a process leaving the group early can abort its peers' transport."""
+    if _initialized():
+        torch.distributed.barrier()
+
+
 def local_rows(whole: Tensor) -> Tensor:
     """This process's contiguous share of ``whole``, a batch every process holds alike."""
     world = world_size()

@@ -265,6 +265,7 @@ def train_command(ctx: click.Context, config_path: Path | None, print_config: bo
             "plan's networks or batches are too large for the device: lower --batch-size or "
             "the parts' widths (--g-opt/--d-opt hidden=..., base_channels=...)."
         ) from exc
+    distributed.wait_for_all()
     run_dir = escape(str(result.run_dir))
     if result.interrupted:
         signum = result.interrupted_by or signal.SIGINT
