@@ -43,7 +43,7 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _tracker_hooks(name: str, tracker: object) -> dict[str, tuple[Callable[..., Any], tuple[str, ...]]]:
+def tracker_hooks(name: str, tracker: object) -> dict[str, tuple[Callable[..., Any], tuple[str, ...]]]:
     """The tracker's lifecycle hook methods with the arguments each takes, or a clear error
     for a method named like a hook that is not one, lacks ``@hookimpl`` or takes an
     argument the hook does not pass."""
@@ -83,7 +83,7 @@ class Lifecycle:
                  trackers: Iterable[tuple[str, object]] = (), warn: Warn = _stderr,
                  required: Iterable[str] = ()):
         self.manager = manager
-        self.trackers = [(name, tracker, _tracker_hooks(name, tracker))
+        self.trackers = [(name, tracker, tracker_hooks(name, tracker))
                          for name, tracker in trackers]
         self.required = frozenset(required)
         self.warn = warn

@@ -293,11 +293,22 @@ def _short_hook(name: str) -> str:
 
 @click.command("plugins", short_help="Plugins found: version, status, what they added.")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable rows.")
-def plugins_command(as_json: bool) -> None:
+@click.option("--check", "check", metavar="NAME",
+              help="Run the contract checks on every entry plugin NAME registers (the suite "
+                   "of ganzoo.testing) and print what passed; exit 1 if any failed.")
+def plugins_command(as_json: bool, check: str | None) -> None:
     """List the plugins found through the 'ganzoo' entry point group: version, status,
     hooks and what each registered. Failed plugins show their error (the whole traceback
     with --debug); set GANZOO_DISABLE_PLUGINS=a,b to turn plugins off by name.
+
+    \b
+      ganzoo plugins --check demo     check plugin demo's parts honour ganzoo's contracts
     """
+    if check is not None:
+        from ganzoo.cli.contracts import check_plugin
+
+        check_plugin(check, as_json=as_json, debug=_debug())
+        return
     plugins = default_plugins()
     if as_json:
         _print_json([_plugin_row(p) for p in plugins.plugins])

@@ -16,7 +16,8 @@ from ganzoo.registry import resolve
 
 @dataclass(frozen=True)
 class DataSpec:
-    """Shape and structure of a dataset's samples (all values lie in [-1, 1]).
+    """Shape and structure of a dataset's samples (image values lie in [-1, 1]; points are
+    plain coordinates).
 
     ``shape`` is ``(D,)`` for points or ``(C, H, W)`` for images.  A labeled dataset yields
     ``(x, label)`` batches with ``num_classes > 0``; a paired (image-to-image) dataset yields
