@@ -20,7 +20,9 @@ from ganzoo import __version__
 from ganzoo.bench.cells import BUDGET_DEFINITION, REAL, TRAINED
 from ganzoo.bench.document import Code, Document, Figure, Heading, Paragraph, Table
 from ganzoo.bench.results import OK
-from ganzoo.bench.summary import Group, by_dataset, group_rows, summary_table
+from ganzoo.bench.summary import (
+    Column, Group, by_dataset, group_rows, protocol_of, statistics_note, summary_csv,
+    summary_table)
 from ganzoo.files import atomic_write_bytes, atomic_write_text, remove_temp_files
 from ganzoo.registry import Registry
 
@@ -37,26 +39,31 @@ _PACKAGES = ("torch", "torchvision", "torch-fidelity", "numpy", "pluggy", "rich"
 def write_reports(
     out: Path, rows: list[dict[str, Any]], request: "BenchRequest", registry: Registry
 ) -> None:
-    """Write results.csv, the PNGs, report.md and report.html under ``out`` (while holding
-    the folder's lock: temporary files a killed bench left in ``figures/`` are removed)."""
+    """Write results.csv, summary.csv, the PNGs, report.md and report.html under ``out``
+    (while holding the folder's lock: temporary files a killed bench left in ``figures/`` are
+    removed)."""
     remove_temp_files(out / FIGURES_DIR)
     atomic_write_text(out / "results.csv", results_csv(rows), fsync=False)
     groups = group_rows(rows)
+    atomic_write_text(out / "summary.csv", summary_csv(groups), fsync=False)
     document = build_document(out, groups, request, registry)
     atomic_write_text(out / "report.md", document.markdown(), fsync=False)
     atomic_write_text(out / "report.html", document.html(), fsync=False)
 
 
 def results_csv(rows: list[dict[str, Any]]) -> str:
-    """One flat line per cell: identity, budget, speed, sizes, every figure, error."""
+    """One flat line per cell: identity, budget, speed, sizes, every figure, error.  A figure
+    measured under a named protocol has a column per protocol, as in the tables."""
+    named = [{Column(k, protocol_of(row, k)).title(): v for k, v in row["figures"].items()}
+             for row in rows]
     figures: dict[str, None] = {}
-    for row in rows:
-        figures.update(dict.fromkeys(row["figures"]))
+    for row_figures in named:
+        figures.update(dict.fromkeys(row_figures))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, [*_CSV_FIELDS, *figures, "run_dir", "error"],
                             lineterminator="\n")
     writer.writeheader()
-    for row in rows:
+    for row, row_figures in zip(rows, named):
         budget, params = row.get("budget") or {}, row.get("params") or {}
         writer.writerow({
             **{k: row.get(k) for k in ("cell", "kind", "model", "dataset", "seed", "status",
@@ -66,7 +73,7 @@ def results_csv(rows: list[dict[str, Any]]) -> str:
                                          "wall_time_s")},
             "params_generator": params.get("generator"),
             "params_discriminator": params.get("discriminator"),
-            **row["figures"],
+            **row_figures,
         })
     return buffer.getvalue()
 
@@ -108,7 +115,7 @@ def build_document(
                 "one did). 'real data' measures the held-out split against the reference "
                 "split: the best a generator can do. 'untrained' is each generator at step "
                 "0: what no learning gives. Train time and images/s are the training "
-                "loop's own."
+                "loop's own. " + statistics_note(dataset_groups)
             )),
         )
         images = _figures(out, dataset_groups)
@@ -126,7 +133,9 @@ def build_document(
         registry, models, request.device)))
     doc.add(Paragraph(
         "Every cell is a row of results.jsonl (with how each figure was measured) and of "
-        "results.csv; each trained cell's run folder is under runs/."
+        "results.csv; summary.csv holds each model's figures over seeds (n, mean, std, "
+        "confidence interval, mark, Welch's p-value against the best); each trained cell's "
+        "run folder is under runs/."
     ))
     return doc
 

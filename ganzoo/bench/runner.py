@@ -147,19 +147,28 @@ def flatten(
     A figure keeps its own name unless two metrics report the same one, in which case it
     is qualified as ``metric/figure``.
     """
+    figures: dict[str, float] = {}
+    better: dict[str, str] = {}
+    for (metric, name), key in _flat_names(evaluation).items():
+        figures[key] = float(evaluation[metric]["values"][name])
+        better[key] = directions.get(metric, {}).get(name, "")
+    measured_with = {metric: result["measured_with"] for metric, result in evaluation.items()}
+    return figures, better, measured_with
+
+
+def figure_metrics(evaluation: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """The metric behind each flat figure of ``flatten``, recorded in the row so the report
+    finds the protocol a figure was measured under (``measured_with[metric]``)."""
+    return {key: metric for (metric, _), key in _flat_names(evaluation).items()}
+
+
+def _flat_names(evaluation: dict[str, dict[str, Any]]) -> dict[tuple[str, str], str]:
     counts: dict[str, int] = {}
     for result in evaluation.values():
         for name in result["values"]:
             counts[name] = counts.get(name, 0) + 1
-    figures: dict[str, float] = {}
-    better: dict[str, str] = {}
-    for metric, result in evaluation.items():
-        for name, value in result["values"].items():
-            key = name if counts[name] == 1 else f"{metric}/{name}"
-            figures[key] = float(value)
-            better[key] = directions.get(metric, {}).get(name, "")
-    measured_with = {metric: result["measured_with"] for metric, result in evaluation.items()}
-    return figures, better, measured_with
+    return {(metric, name): name if counts[name] == 1 else f"{metric}/{name}"
+            for metric, result in evaluation.items() for name in result["values"]}
 
 
 class BenchRunner:
@@ -242,6 +251,7 @@ class BenchRunner:
             row["figures"], row["better"], row["measured_with"] = flatten(
                 evaluation, self._directions(evaluation)
             )
+            row["figure_metric"] = figure_metrics(evaluation)
             row["status"] = OK
         except KeyboardInterrupt as exc:
             row.update(status=INTERRUPTED, error=f"interrupted by {signal_name(stop_signal(exc))}")
@@ -269,6 +279,7 @@ class BenchRunner:
             "figures": {},
             "better": {},
             "measured_with": {},
+            "figure_metric": {},
             "run_dir": str(run_dir.relative_to(self.request.out)) if run_dir else None,
             "device": self.request.device,
             "error": None,
