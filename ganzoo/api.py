@@ -7,6 +7,7 @@ hookimpl`` in a plugin module does not import torch (plugins must stay cheap to 
     from ganzoo.api import Recipe, OptimizerSpec, hookimpl          # a recipe plugin
     from ganzoo.api import Loss, Regularizer, Method, DataSpec      # parts (import torch)
     from ganzoo.api import train, sample, evaluate, bench            # scripts
+    from ganzoo.api import export, load_generator                    # sharing a generator
 
     result = train("gan", "ring8", steps=500, out="runs/demo")
     pictures = sample("runs/demo", 64)
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # names used in signatures below; the rest load lazily
     from ganzoo.bench.cells import Settings
+    from ganzoo.export import ExportedGenerator
     from ganzoo.registry import Registry
     from ganzoo.training.config import TrainConfig
     from ganzoo.training.loop import RunResult
@@ -93,7 +95,8 @@ _EXPORTS: dict[str, str] = {
     "Settings": "ganzoo.bench.cells",
 }
 
-__all__ = sorted([*_EXPORTS, "train", "sample", "evaluate", "bench", "load_run"])
+__all__ = sorted([*_EXPORTS, "train", "sample", "evaluate", "bench", "load_run", "export",
+                  "load_generator"])
 
 
 def __getattr__(name: str) -> Any:
@@ -150,6 +153,23 @@ def sample(run_dir: str | Path, n: int = 64, *, device: str = "cpu", **options: 
     """``n`` samples of a trained run as a CPU tensor (``labels=``, ``inputs=``, ``seed=``,
     ``truncation=``, ``codes=`` as :meth:`LoadedRun.sample` takes them)."""
     return load_run(run_dir, device=device).sample(n, **options)
+
+
+def export(run_dir: str | Path, out: str | Path, *, force: bool = False) -> Path:
+    """Write a run's (EMA) generator to ``out`` (``.safetensors``) with its model card
+    beside it (``ganzoo export``); returns the card's path."""
+    from ganzoo.export import export as export_run
+
+    return export_run(run_dir, out, force=force)
+
+
+def load_generator(path: str | Path, *, device: str = "cpu") -> ExportedGenerator:
+    """An exported generator rebuilt from its card, in eval mode: call it as ``model(z,
+    cond)``, or ``model.sample(n, seed=...)``; ``model.latent_space``, ``spec``,
+    ``num_classes`` and ``card`` say what it takes and makes."""
+    from ganzoo.export import load_generator as load
+
+    return load(path, device=device)
 
 
 def evaluate(run_dir: str | Path, metrics: list[str] | None = None, **options: Any) -> dict[str, Any]:

@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "sample": "ganzoo.cli.sample:sample_command",
     "eval": "ganzoo.cli.evaluate:eval_command",
     "bench": "ganzoo.cli.bench:bench_command",
+    "export": "ganzoo.cli.export:export_command",
 }
 
 err_console = Console(stderr=True)

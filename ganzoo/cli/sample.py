@@ -1,4 +1,6 @@
-"""``ganzoo sample RUN_DIR -n N --out FILE``: draw from a trained run's (EMA) generator.
+"""``ganzoo sample RUN_DIR -n N --out FILE``: draw from a trained run's (EMA) generator, or
+from a generator ``ganzoo export`` wrote (``ganzoo sample model.safetensors``: rebuilt from
+its model card, with every option below).
 
 ``.png`` writes a picture (an image grid, one column per class for class-conditional
 models, input | output pairs for image-to-image models, a scatter over the real data for
@@ -106,7 +108,7 @@ def check_output(out: Path, run_dir: Path) -> None:
 
 
 @click.command("sample")
-@click.argument("run_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("run_dir", metavar="RUN_DIR|MODEL.safetensors", type=click.Path(path_type=Path))
 @click.option("-n", "count", type=click.IntRange(min=1),
               help="How many samples (default 64), or walks with --interpolate (default 8); "
                    "with --input, one output per input image.")
@@ -130,16 +132,20 @@ def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | No
                    inputs: tuple[Path, ...], interpolate: bool, steps: int,
                    truncation: float | None, codes: tuple[str, ...], seed: int,
                    device: str) -> None:
-    """Draw samples from the trained run in RUN_DIR.
+    """Draw samples from the trained run in RUN_DIR, or from an exported generator.
 
     \b
       ganzoo sample runs/dcgan-mnist-5k -n 64 --out grid.png
+      ganzoo sample dcgan-mnist.safetensors -n 64 --out grid.png
       ganzoo sample runs/cgan-mnist-5k --class 7 --out sevens.png
       ganzoo sample runs/pix2pix-edges2digits --input edges.png --out translated.png
       ganzoo sample runs/dcgan-mnist-5k --interpolate --steps 12 --out walks.png
       ganzoo sample runs/biggan-mnist-5k --truncation 0.5 --out truncated.png
       ganzoo sample runs/infogan-mnist-5k --code c1 --code c2=1 --out c1-sweep.png
     """
+    if run_dir.is_file() and run_dir.suffix.lower() != ".safetensors":
+        raise GanzooError(f"{run_dir} is a file: give a run folder, or a .safetensors file "
+                          "that 'ganzoo export' wrote.")
     check_output(out, run_dir)
     swept, fixed = parse_codes(codes)
     if swept and interpolate:
@@ -147,10 +153,11 @@ def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | No
     import torch
 
     from ganzoo import plots
+    from ganzoo.export import is_exported, load_exported
     from ganzoo.training.previews import match_channels
     from ganzoo.training.run import load_run
 
-    run = load_run(run_dir, device=device)
+    run = (load_exported if is_exported(run_dir) else load_run)(run_dir, device=device)
     image_cond = run.plan.conditioning == "image"
     if inputs and not image_cond:
         raise GanzooError(

@@ -125,8 +125,9 @@ def _distribution_version(name: str | None) -> str | None:
         return None
 
 
-def run_record(config: TrainConfig | None, plan: Plan, registry: Registry, device: torch.device) -> dict[str, Any]:
-    """The contents of ``config.json``: what was asked, what it resolved to, and with what."""
+def plugins_used(plan: Plan, registry: Registry) -> dict[str, dict[str, str | None]]:
+    """``{"kind:name": {plugin, distribution, version}}`` for every part of ``plan``: what
+    to install to rebuild it (recorded in ``config.json`` and in exported model cards)."""
     used = [("model", plan.model), ("dataset", plan.dataset), ("method", plan.method.name),
             ("generator", plan.generator.name), ("discriminator", plan.discriminator.name),
             ("loss", plan.loss.name)]
@@ -139,6 +140,12 @@ def run_record(config: TrainConfig | None, plan: Plan, registry: Registry, devic
             "distribution": entry.distribution,
             "version": _distribution_version(entry.distribution),
         }
+    return plugins
+
+
+def run_record(config: TrainConfig | None, plan: Plan, registry: Registry, device: torch.device) -> dict[str, Any]:
+    """The contents of ``config.json``: what was asked, what it resolved to, and with what."""
+    plugins = plugins_used(plan, registry)
     import torchvision
 
     return {
@@ -252,7 +259,9 @@ def check_run_folder(paths: RunPaths, resume: bool) -> bool:
 
 @dataclass
 class LoadedRun:
-    """A trained run's generator (EMA weights, eval mode) and what it needs to sample."""
+    """A trained run's generator (EMA weights, eval mode) and what it needs to sample:
+    loaded from a run folder (:func:`load_run`) or from a file ``ganzoo export`` wrote
+    (:func:`ganzoo.export.load_exported`; ``run_dir`` is then that weights file)."""
 
     run_dir: Path
     plan: Plan
@@ -450,6 +459,19 @@ def slerp(a: Tensor, b: Tensor, t: Tensor) -> Tensor:
     return w_a * a[:, None] + w_b * b[:, None]
 
 
+def rebuild_generator(plan: Plan, registry: Registry, weights: Mapping[str, Tensor],
+                      device: torch.device, mismatch: str, advice: str) -> torch.nn.Module:
+    """``plan``'s generator with ``weights`` loaded, on ``device``, in eval mode without
+    gradients; weights that do not fit are a GanzooError: ``mismatch`` (what did not fit),
+    the first line of torch's complaint, then ``advice``."""
+    generator = build_generator(plan, registry)
+    try:
+        generator.load_state_dict(weights)
+    except RuntimeError as exc:
+        raise GanzooError(f"{mismatch} ({str(exc).splitlines()[0]}). {advice}") from exc
+    return generator.to(device).eval().requires_grad_(False)
+
+
 def load_run(run_dir: str | Path, *, device: str | torch.device = "cpu",
              registry: Registry | None = None) -> LoadedRun:
     """Rebuild a run's generator with its EMA weights from ``checkpoints/last.pt``."""
@@ -464,16 +486,11 @@ def load_run(run_dir: str | Path, *, device: str | torch.device = "cpu",
     path = RunPaths(run_dir).checkpoint
     state = migrated(load_checkpoint(path), path)
     dev = resolve_device(str(device))
-    generator = build_generator(plan, registry)
-    try:
-        generator.load_state_dict(state["ema"]["module"])
-    except RuntimeError as exc:
-        raise GanzooError(
-            f"The generator saved in {path} does not fit the one its plan builds "
-            f"({str(exc).splitlines()[0]}). The run folder may be damaged, or it predates "
-            "recorded plans and was made with other defaults."
-        ) from exc
-    generator.to(dev).eval().requires_grad_(False)
+    generator = rebuild_generator(
+        plan, registry, state["ema"]["module"], dev,
+        f"The generator saved in {path} does not fit the one its plan builds",
+        "The run folder may be damaged, or it predates recorded plans and was made with "
+        "other defaults.")
     request = read_record(run_dir)["config"] or {}
     data_root = Path(request["data_root"]) if request.get("data_root") else None
     return LoadedRun(run_dir, plan, data_root, plan.spec, plan_conditioning(plan), generator,
