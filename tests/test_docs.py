@@ -98,7 +98,8 @@ def test_example_shows_in_list_and_plugins(example_site: Path, run_ganzoo) -> No
     listed = run_ganzoo("list", "--json", path=example_site)
     assert listed.code == 0, listed.err
     rows = {(r["kind"], r["name"]): r for r in json.loads(listed.out)}
-    for key in (("model", "rsgan"), ("loss", "relativistic")):
+    for key in (("model", "example-rsgan"), ("loss", "example-relativistic"),
+                ("dataset", "example-spiral"), ("metric", "example-energy")):
         assert (rows[key]["plugin"], rows[key]["distribution"]) == ("example", "ganzoo-example")
     assert ("model", "gan") in rows  # ganzoo's own plugins are still there
 
@@ -106,25 +107,29 @@ def test_example_shows_in_list_and_plugins(example_site: Path, run_ganzoo) -> No
         run_ganzoo("plugins", "--json", path=example_site).out)}
     example = plugins["example"]
     assert (example["status"], example["version"]) == ("loaded", "0.1.0")
-    assert example["registered"] == {"model": ["rsgan"], "loss": ["relativistic"]}
+    assert example["registered"] == {
+        "model": ["example-rsgan"], "generator": ["example-mlp"],
+        "discriminator": ["example-mlp"], "loss": ["example-relativistic"],
+        "regularizer": ["example-instance-noise"], "dataset": ["example-spiral"],
+        "metric": ["example-energy"]}
 
 
 def test_example_recipe_reuses_ganzoo_parts(example_site: Path, run_ganzoo) -> None:
-    (rsgan,) = json.loads(run_ganzoo("info", "rsgan", "--json", path=example_site).out)
-    assert rsgan["loss"] == "relativistic"
-    assert rsgan["generator"] == {"points": "mlp", "image": "dcgan"}
+    (rsgan,) = json.loads(run_ganzoo("info", "example-rsgan", "--json", path=example_site).out)
+    assert rsgan["loss"] == "example-relativistic"
+    assert rsgan["generator"] == {"points": "example-mlp", "image": "dcgan"}
     assert "Jolicoeur-Martineau 2018" in rsgan["paper"]
 
 
 def test_example_can_be_disabled(example_site: Path, run_ganzoo) -> None:
     result = run_ganzoo("list", "models", "--json", path=example_site,
                         env={"GANZOO_DISABLE_PLUGINS": "example"})
-    assert "rsgan" not in {r["name"] for r in json.loads(result.out)}
+    assert "example-rsgan" not in {r["name"] for r in json.loads(result.out)}
 
 
 def test_example_packages_own_tests_pass(example_site: Path) -> None:
-    """The example's tests: its loss, its entry point and short rsgan runs on points and
-    images through ganzoo's training loop."""
+    """The example's tests: the contract suite over everything it registers, its loss's
+    formula, its dataset and metric, and a short run through ganzoo's training loop."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         p for p in (str(example_site), os.environ.get("PYTHONPATH")) if p)}
     proc = subprocess.run(

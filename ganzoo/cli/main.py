@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "list": "ganzoo.cli.listing:list_command",
     "info": "ganzoo.cli.listing:info_command",
     "plugins": "ganzoo.cli.listing:plugins_command",
+    "new-plugin": "ganzoo.cli.new_plugin:new_plugin_command",
     "train": "ganzoo.cli.train:train_command",
     "sample": "ganzoo.cli.sample:sample_command",
     "eval": "ganzoo.cli.evaluate:eval_command",
