@@ -14,10 +14,10 @@ Keep the plugin module cheap to import: register ``"module:attr"`` strings and i
 inside the code they point to.
 
 **Lifecycle hooks** fire during a run and a bench: run started, a step logged, a checkpoint
-saved, samples drawn, run finished, a bench cell finished, a bench finished.  Trackers
-(``--tracker``) are objects implementing these, registered for the length of a run.  A
-lifecycle hook that raises is reported once and skipped for the rest of the run: a broken
-tracker never stops training.
+saved, samples drawn, the generator measured, run finished, a bench cell finished, a bench
+finished.  Trackers (``--tracker``) are objects implementing these, registered for the
+length of a run.  A lifecycle hook that raises is reported once and skipped for the rest
+of the run: a broken tracker never stops training.
 """
 
 from __future__ import annotations
@@ -104,6 +104,12 @@ def ganzoo_checkpoint_saved(run: RunInfo, step: int, path: Path) -> None:
 @hookspec
 def ganzoo_samples_drawn(run: RunInfo, step: int, path: Path) -> None:
     """A picture of samples was written to ``path`` (PNG)."""
+
+
+@hookspec
+def ganzoo_run_evaluated(run: RunInfo, step: int, figures: dict[str, dict[str, float]]) -> None:
+    """The generator's moving average was measured during training (``--eval-every``):
+    ``figures`` is ``{metric: {figure: value}}``, as recorded in ``evaluations.jsonl``."""
 
 
 @hookspec

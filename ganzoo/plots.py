@@ -1,8 +1,9 @@
 """The PNG pictures a run, ``ganzoo sample`` and the bench report write.
 
-Image batches become grids through ``torchvision.utils``; points, walks and loss curves are
-drawn with matplotlib's object API on the Agg canvas, never through ``pyplot``, so nothing
-here changes a user's global matplotlib backend or leaks figures.  Every picture is written
+Image batches become grids through ``torchvision.utils``; points, walks, loss curves and
+figures over training are drawn with matplotlib's object API on the Agg canvas, never
+through ``pyplot``, so nothing here changes a user's global matplotlib backend or leaks
+figures.  Every picture is written
 atomically (:mod:`ganzoo.files`): a killed process never leaves half a PNG.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from torch import Tensor
 
@@ -122,3 +123,42 @@ def save_loss_curves(metrics_jsonl_path: str | Path, path: str | Path,
         ax.legend(fontsize="small")
     _save(fig, path)
 
+
+
+Curve = Sequence[tuple[float, float]]
+
+
+def save_curves(series: Mapping[str, Sequence[Curve]], path: str | Path, *, xlabel: str,
+                ylabel: str, title: str = "") -> list[str]:
+    """Plot each label's runs (seeds) of ``(x, y)`` points as one line, their mean, in a band
+    from their minimum to their maximum; returns the legend's labels.
+
+    Runs measured at other x (seconds differ from run to run) are interpolated onto the x
+    of all of them, within the range they share.  Labels without points are left out.
+    """
+    import numpy as np
+
+    fig, ax = _figure((6.0, 3.5))
+    for label, runs in series.items():
+        runs = [sorted(run) for run in runs if run]
+        if not runs:
+            continue
+        low, high = max(run[0][0] for run in runs), min(run[-1][0] for run in runs)
+        every_x = sorted({x for run in runs for x, _ in run})
+        xs = np.array([x for x in every_x if low <= x <= high] or every_x, dtype=float)
+        ys = np.stack([np.interp(xs, [x for x, _ in run], [y for _, y in run]) for run in runs])
+        (line,) = ax.plot(xs, ys.mean(0), label=label, linewidth=1.5,
+                          marker="o" if len(xs) <= 12 else None, markersize=3)
+        if len(runs) > 1:
+            ax.fill_between(xs, ys.min(0), ys.max(0), color=line.get_color(), alpha=0.2,
+                            linewidth=0)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    labels = ax.get_legend_handles_labels()[1]
+    if labels:
+        ax.legend(fontsize="small")
+    _save(fig, path)
+    return labels

@@ -69,7 +69,8 @@ class Settings:
     ``steps`` / ``batch_size`` ``None`` mean the defaults for each dataset's kind of data
     (:data:`DEFAULT_STEPS`, :func:`default_batch_size`).  The part options are given to
     every model's generator / discriminator builder (e.g. a smaller ``base_channels`` for
-    all convolutional models).
+    all convolutional models).  ``eval_every`` measures every trained cell during training
+    every that many generator updates, with the bench's metrics: the report's curves.
     """
 
     steps: int | None = None
@@ -78,6 +79,7 @@ class Settings:
     num_samples: int | None = None
     generator_options: dict[str, Any] = field(default_factory=dict)
     discriminator_options: dict[str, Any] = field(default_factory=dict)
+    eval_every: int | None = None
 
     def steps_for(self, data_kind: str) -> int:
         return self.steps or DEFAULT_STEPS[data_kind]
@@ -114,6 +116,7 @@ class Settings:
             num_samples=data.get("num_samples"),
             generator_options=dict(data.get("generator_options") or {}),
             discriminator_options=dict(data.get("discriminator_options") or {}),
+            eval_every=data.get("eval_every"),
         )
 
     def differences(self, other: "Settings") -> list[str]:
@@ -196,6 +199,8 @@ def train_config(cell: Cell, settings: Settings, data_kind: str, out: Path, *,
         out=cell.run_dir(out),
         resume=resume,
         trackers=trackers if cell.kind == TRAINED else (),
+        eval_every=(settings.eval_every or 0) if cell.kind == TRAINED else 0,
+        eval_metrics=settings.metrics,
     )
 
 

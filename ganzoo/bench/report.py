@@ -121,6 +121,7 @@ def build_document(
         images = _figures(out, dataset_groups)
         if images:
             doc.add(Figure(images))
+        doc.add(*_curves(out, dataset, dataset_groups))
     failures = [r for g in groups for r in g.rows if r["status"] != OK]
     if failures:
         doc.add(Heading("Cells that did not finish"), Table(
@@ -164,6 +165,62 @@ def _figures(out: Path, groups: list[Group]) -> list[tuple[str, str]]:
                 save_loss_curves(metrics_log, target)
             images.append((f"{FIGURES_DIR}/{target.name}", f"losses · {where}"))
     return images
+
+
+#: The figure a dataset's curves show: the first of these that the evaluations hold, else
+#: the first figure of their first metric.
+MAIN_FIGURES = (("fid", "fid"), ("kid", "kid_mean"), ("mode-coverage", "modes"),
+                ("mode-count", "modes"))
+#: The curves' two x axes: (record key, axis label, file name part).
+_CURVE_AXES = (("generator_updates", "generator updates", "updates"),
+               ("train_seconds", "training seconds (measuring excluded)", "seconds"))
+
+
+def _curves(out: Path, dataset: str, groups: list[Group]) -> list[Any]:
+    """The main figure measured during training (``--eval-every``) against generator updates
+    and against training seconds: every model on one chart, its seeds as a band.  Models
+    without evaluations are absent; no chart when none has any."""
+    from ganzoo.plots import save_curves
+    from ganzoo.training.evaluations import read_evaluations
+    from ganzoo.training.run import RunPaths
+
+    runs: dict[str, list[list[dict[str, Any]]]] = {}
+    for group in groups:
+        for row in group.ok_rows if group.kind == TRAINED else ():
+            records = read_evaluations(RunPaths(out / row["run_dir"]).evaluations)
+            if records:
+                runs.setdefault(group.label, []).append(records)
+    held = [(metric, figure) for seeds in runs.values() for records in seeds
+            for r in records for metric, values in r["figures"].items() for figure in values]
+    if not held:
+        return []
+    metric, figure = next((m for m in MAIN_FIGURES if m in held), held[0])
+    name = figure if figure == metric else f"{metric} {figure}"
+    images = []
+    for key, axis, part in _CURVE_AXES:
+        series = {label: [[(r[key], r["figures"][metric][figure]) for r in records
+                           if figure in r["figures"].get(metric, {})] for records in seeds]
+                  for label, seeds in runs.items()}
+        target = out / FIGURES_DIR / f"curves-{_file_part(dataset)}-{part}.png"
+        labels = save_curves(series, target, xlabel=axis, ylabel=name,
+                             title=f"{name} during training · {dataset}")
+        images.append((f"{FIGURES_DIR}/{target.name}",
+                       f"{name} against {axis} · {dataset} · {', '.join(labels)}"))
+    samples = sorted({str(how.get("num_generated", "?")) for seeds in runs.values()
+                      for records in seeds for r in records
+                      if (how := r["measured_with"].get(metric)) is not None})
+    return [Paragraph(
+        f"{name} measured during training (--eval-every) on {' or '.join(samples)} generated "
+        "samples, against generator updates and against training seconds (the time spent "
+        "measuring left out): which model gets good first. Line: mean over seeds; band: "
+        "min to max. Fewer samples than the table's make these figures biased (FID upwards): "
+        "compare curves with each other; each run's evaluations.jsonl holds every figure."
+    ), Figure(images)]
+
+
+def _file_part(name: str) -> str:
+    """``name`` as a safe part of a file name (a qualified ``plugin:name`` included)."""
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in name)
 
 
 def _measurements(groups: list[Group]) -> list[Any]:

@@ -11,6 +11,7 @@ from ganzoo.bench.cells import (
     DEFAULT_STEPS, TRAINED, Settings, default_batch_size, describe_defaults)
 from ganzoo.bench.results import OK
 from ganzoo.errors import GanzooError
+from ganzoo.training.config import DEFAULT_EVAL_SAMPLES
 
 DEFAULT_DATASETS = "mnist-5k"
 
@@ -42,6 +43,10 @@ def _names(text: str) -> list[str]:
               help="Metrics to compute [default: every metric that applies to the data].")
 @click.option("--num-samples", type=int, default=None,
               help="Generated samples per evaluation [default: each metric's default].")
+@click.option("--eval-every", type=int, default=None, metavar="N",
+              help="Also measure every trained cell during training, every N generator "
+                   f"updates (with --metrics, on {DEFAULT_EVAL_SAMPLES:,} samples): the report "
+                   "draws the curves.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("bench"),
               show_default=True, help="Output folder; re-running with it resumes.")
@@ -63,7 +68,7 @@ def _names(text: str) -> list[str]:
 def bench_command(
     models: str, datasets: str, steps: int | None, seeds: int, batch_size: int | None,
     g_opt: tuple[str, ...], d_opt: tuple[str, ...], metrics: str | None,
-    num_samples: int | None, device: str, out: Path,
+    num_samples: int | None, eval_every: int | None, device: str, out: Path,
     no_references: bool, trackers: tuple[str, ...], jobs: int, executor: str,
     address: str | None, quiet: bool,
 ) -> None:
@@ -77,9 +82,11 @@ def bench_command(
 
     Re-running with the same --out resumes: finished cells are skipped and an interrupted
     cell continues from its checkpoint. Models, datasets and seeds may be added; a folder
-    started with other --steps, --batch-size, --g-opt, --d-opt, --metrics or --num-samples
-    is refused, since its figures would not compare. Part options a model cannot take are
-    refused before anything runs; when no trained cell finishes, the command fails.
+    started with other --steps, --batch-size, --g-opt, --d-opt, --metrics, --num-samples or
+    --eval-every is refused, since its figures would not compare. Part options a model
+    cannot take are refused before anything runs; when no trained cell finishes, the
+    command fails. With --eval-every the report also draws each model's main figure over
+    training.
 
     \b
       ganzoo bench --models dcgan,wgan
@@ -101,6 +108,7 @@ def bench_command(
             num_samples=num_samples,
             generator_options=parse_options(g_opt, "--g-opt"),
             discriminator_options=parse_options(d_opt, "--d-opt"),
+            eval_every=eval_every,
         ),
         out=out,
         device=device,

@@ -26,7 +26,7 @@ from ganzoo.interrupts import exit_code, signal_name
 from ganzoo.plan import PRECISIONS, Plan
 from ganzoo.recipe import parse_options
 from ganzoo.registry import Registry
-from ganzoo.training.config import RunOptions, TrainConfig
+from ganzoo.training.config import DEFAULT_EVAL_SAMPLES, RunOptions, TrainConfig
 from ganzoo.training.config_file import (ConfigFile, flag_name, merge_settings,
                                          parse_regularizers, prepare_recorded_run,
                                          read_config_file)
@@ -49,6 +49,13 @@ def _plan_table(plan: Any, options: Any) -> Table:
     trackers = ", ".join(["jsonl", *(t.describe() for t in options.trackers)])
     rows["run"] = (f"seed {plan.seed}, device {options.device}, folder {options.run_dir}"
                    + (" (resuming)" if options.resume else "") + f", trackers {trackers}")
+    if options.evaluates:
+        every = [f"{n} {unit}" for n, unit in ((options.eval_every, "steps"),
+                                               (options.eval_every_seconds, "s")) if n]
+        rows["evaluation"] = (
+            f"every {' or '.join(every)} and at the end: "
+            f"{', '.join(options.eval_metrics or ['every metric that applies'])} on "
+            f"{options.eval_samples:,} samples, into evaluations.jsonl")
     for key, value in rows.items():
         table.add_row(key, escape(str(value)))
     return table
@@ -82,6 +89,7 @@ PARSE_FLAG: dict[str, Callable[[Any], Any]] = {
     "generator_options": partial(parse_options, flag="--g-opt"),
     "discriminator_options": partial(parse_options, flag="--d-opt"),
     "method_options": partial(parse_options, flag="--method-opt"),
+    "eval_metrics": lambda text: tuple(n.strip() for n in text.split(",") if n.strip()),
 }
 #: Parameters of the command that are not part of a run's request.
 NOT_SETTINGS = frozenset({"config_path", "print_config", "no_progress"})
@@ -200,6 +208,15 @@ def _plan_and_options(file: ConfigFile | None, config: TrainConfig,
               help="Steps between sample pictures (default: 4 per run).")
 @click.option("--checkpoint-every", type=click.IntRange(min=0), default=0,
               help="Steps between checkpoints (default: 4 per run).")
+@click.option("--eval-every", type=click.IntRange(min=0), default=0, metavar="N",
+              help="Measure the averaged generator every N generator updates (and at the "
+                   "start and the end) into evaluations.jsonl [default: never].")
+@click.option("--eval-every-seconds", type=click.FloatRange(min=0), default=0.0, metavar="S",
+              help="Measure it every S seconds of training too (measuring not counted).")
+@click.option("--eval-metrics", metavar="A,B,...",
+              help="Metrics measured during training [default: every one that applies].")
+@click.option("--eval-samples", type=click.IntRange(min=2), default=DEFAULT_EVAL_SAMPLES,
+              show_default=True, help="Generated samples per evaluation during training.")
 @click.option("--tracker", "trackers", multiple=True, metavar="NAME[:KEY=VALUE]",
               help="Also log to this tracker (repeatable): tensorboard, mlflow, wandb; see "
                    "'ganzoo list tracker'. metrics.jsonl is always written.")
@@ -288,6 +305,7 @@ def train_command(ctx: click.Context, config_path: Path | None, print_config: bo
         f"[green]Done:[/] {done} steps{since} in {result.wall_time_s:.1f} s, "
         f"{result.images_per_s:,.0f} images/s; {losses}.\n"
         f"Run folder: [bold]{run_dir}[/] — samples/final.png, losses.png, metrics.jsonl, "
-        "checkpoints/last.pt, config.json.\n"
+        f"{'evaluations.jsonl, ' if run_options.evaluates else ''}checkpoints/last.pt, "
+        "config.json.\n"
         f"Sample from it: ganzoo sample {run_dir} {SAMPLE_HINT[plan.conditioning]}"
     )

@@ -38,6 +38,7 @@ from ganzoo.training import checkpoint as ckpt
 from ganzoo.training.build import PartsKit, build_method, build_part, plan_conditioning
 from ganzoo.training.config import RunOptions, TrainConfig
 from ganzoo.training.ema import GeneratorEMA
+from ganzoo.training.evaluations import Evaluations
 from ganzoo.training.metrics_log import JsonlTracker
 from ganzoo.training.precision import Precision, compile_networks
 from ganzoo.training.previews import Previews
@@ -54,7 +55,9 @@ class RunResult:
     runs included); ``wall_time_s`` is this call's duration, set-up included;
     ``images_per_s`` is real images fed to the discriminator per second of this call's
     training steps.  ``interrupted`` says the run stopped early, at a checkpoint, because
-    of the signal ``interrupted_by`` (SIGINT, SIGTERM or SIGHUP).
+    of the signal ``interrupted_by`` (SIGINT, SIGTERM or SIGHUP).  ``eval_time_s`` is the
+    part of ``wall_time_s`` spent measuring the generator during training (``--eval-every``),
+    which ``images_per_s`` leaves out.
     """
 
     run_dir: Path
@@ -67,6 +70,7 @@ class RunResult:
     interrupted: bool = False
     start_step: int = 0
     interrupted_by: int | None = None
+    eval_time_s: float = 0.0
 
 
 def _every(value: int, steps: int, parts: int, cap: int) -> int:
@@ -139,10 +143,28 @@ class _Session:
         self.elapsed_base = 0.0  # seconds spent by earlier calls (a resumed run)
         self.started = time.perf_counter()
         self.info: RunInfo | None = None
+        self.evaluations: Evaluations | None = None  # the main process's, with --eval-every
+        self.eval_seconds = 0.0  # spent measuring in this call
 
     def elapsed(self) -> float:
-        """Wall time of the whole run so far, earlier calls included."""
-        return self.elapsed_base + time.perf_counter() - self.started
+        """Wall time of the whole run so far, earlier calls included, time spent measuring
+        the generator (:meth:`evaluate`) left out."""
+        return self.elapsed_base + time.perf_counter() - self.started - self.eval_seconds
+
+    def evaluate(self, last_step: int) -> float:
+        """Measure the EMA generator if the cadence says so (``last_step``: the run's end,
+        always measured) and tell the lifecycle hooks; returns the seconds it took."""
+        evaluations = self.evaluations
+        if evaluations is None or not evaluations.due(self.step, self.elapsed(), last_step):
+            return 0.0
+        started = time.perf_counter()
+        images = self.step * self.plan.batch_size * self.method.batches_per_step
+        record = evaluations.measure(self.ema.module, self.step, images, self.elapsed())
+        self.events.fire("ganzoo_run_evaluated", run=self.info, step=self.step,
+                         figures=record["figures"])
+        spent = time.perf_counter() - started
+        self.eval_seconds += spent
+        return spent
 
     def restore(self) -> None:
         path = self.paths.checkpoint
@@ -232,6 +254,8 @@ def _train(plan: Plan, options: RunOptions, paths: RunPaths, resuming: bool, *,
                          dataset, plan.seed, device) if main else None)
     session = _Session(plan, method, kit.precision, batches, ema, paths, device, previews,
                        events)
+    if main and options.evaluates:  # metrics that do not apply are refused before training
+        session.evaluations = Evaluations(plan, options, registry, device, paths.evaluations)
     if resuming:
         session.restore()
     start_step = session.step
@@ -239,6 +263,8 @@ def _train(plan: Plan, options: RunOptions, paths: RunPaths, resuming: bool, *,
     if main and (session.step < options.steps or not resuming):
         paths.samples.mkdir(parents=True, exist_ok=True)
         write_json(paths.config, run_record(config, plan, registry, device))
+    if session.evaluations is not None:
+        session.evaluations.start(start_step, resuming)
     params = {name: sum(p.numel() for p in net.parameters())
               for name, net in method.networks().items()}
 
@@ -256,7 +282,7 @@ def _train(plan: Plan, options: RunOptions, paths: RunPaths, resuming: bool, *,
                     interrupt.requested or not paths.checkpoint.exists())):
                 # a signal while pictures were drawn, or a 0-step run: leave a run to resume
                 session.save()
-        loop_time = time.perf_counter() - loop_started
+        loop_time = time.perf_counter() - loop_started - session.eval_seconds
         # a signal that arrives once the last step is done does not stop a finished run
         stopped_early = interrupt.requested and session.step < options.steps
 
@@ -275,6 +301,7 @@ def _train(plan: Plan, options: RunOptions, paths: RunPaths, resuming: bool, *,
             interrupted=stopped_early,
             start_step=start_step,
             interrupted_by=interrupt.signum if stopped_early else None,
+            eval_time_s=session.eval_seconds,
         )
         events.fire("ganzoo_run_finished", run=session.info, result=result)
     return result
@@ -301,6 +328,9 @@ def _run(session: _Session, options: RunOptions, bar: TrainingProgress,
     method.train()
 
     step = session.step
+    evaluating = session.evaluations is not None
+    if step == 0:
+        session.evaluate(total)  # where the curve starts: the untrained generator
     stop = False
     while step < total and not stop:
         with autocast():
@@ -312,6 +342,8 @@ def _run(session: _Session, options: RunOptions, bar: TrainingProgress,
         step += 1
         session.step = step
         session.d_steps += per_step
+        if evaluating:  # before this step's checkpoint: a run resumed from it has the record
+            window = (window[0], window[1] + session.evaluate(total))  # speed leaves it out
         sample_now = step % sample_every == 0
         save_now = step % checkpoint_every == 0 or step == total or stop
         if step % log_every == 0 or sample_now or save_now:

@@ -6,6 +6,7 @@
         config.json          the request as asked, the resolved plan (what sample, eval,
                              --resume and the bench rebuild from), versions, plugins
         metrics.jsonl        one JSON object per logged step
+        evaluations.jsonl    figures measured during training (--eval-every), one per line
         checkpoints/last.pt  everything needed to resume exactly (see training.checkpoint)
         samples/step-000500.png ... samples/final.png
         losses.png           loss curves, written when the run ends
@@ -51,10 +52,11 @@ from ganzoo.training.config import RunOptions, TrainConfig
 RESUMABLE_CHANGES = frozenset({
     "steps", "out", "resume", "device", "data_root", "download",
     "log_every", "sample_every", "checkpoint_every", "trackers", "compile",
+    "eval_every", "eval_every_seconds", "eval_metrics", "eval_samples",
 })
 #: The same, as the user spells it (in messages).
 RESUMABLE_FLAGS = ("--steps, --out, --device, --data-root, --download, --tracker, --compile "
-                   "and the output cadence")
+                   "and the output and evaluation cadence")
 
 #: Truncated samples of a batchnorm generator: its statistics re-estimated on this many
 #: batches of this size (BigGAN-PyTorch's standing statistics use 16), from this seed.
@@ -77,6 +79,10 @@ class RunPaths:
     @property
     def metrics(self) -> Path:
         return self.root / "metrics.jsonl"
+
+    @property
+    def evaluations(self) -> Path:
+        return self.root / "evaluations.jsonl"
 
     @property
     def checkpoint(self) -> Path:
@@ -106,7 +112,7 @@ class RunPaths:
         samples), which only the run itself may write."""
         path, root = path.resolve(), self.root.resolve()
         own = RunPaths(root)
-        return (path in (own.config, own.metrics, own.losses, own.eval)
+        return (path in (own.config, own.metrics, own.evaluations, own.losses, own.eval)
                 or path.is_relative_to(own.checkpoint.parent)
                 or path.is_relative_to(own.samples))
 

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from ganzoo.api import RunInfo, hookimpl
-from ganzoo_trackers.naming import metric_name, plan_params
+from ganzoo_trackers.naming import evaluation_values, metric_name, plan_params
 from ganzoo_trackers.optional import import_optional
 from ganzoo_trackers.run_ids import store_run_id, stored_run_id
 
@@ -18,9 +18,9 @@ _PARAMS_PER_CALL = 100  # MLflow's limit for one log_batch
 
 
 class MlflowTracker:
-    """The flattened plan as params (and whole, as ``plan.json``), each logged value as a
-    metric with its step, the last sample picture as an artifact, and the run's end
-    (FINISHED, KILLED when interrupted, FAILED when training broke off).
+    """The flattened plan as params (and whole, as ``plan.json``), each logged value and
+    evaluation as a metric with its step, the last sample picture as an artifact, and the
+    run's end (FINISHED, KILLED when interrupted, FAILED when training broke off).
 
     ``tracking_uri`` defaults to ``$MLFLOW_TRACKING_URI``, else a local file store in
     ``RUN_DIR/mlruns`` that needs no server.
@@ -90,12 +90,19 @@ class MlflowTracker:
 
     @hookimpl
     def ganzoo_step_logged(self, step: int, values: dict[str, float]) -> None:
+        self._log(step, {metric_name(k): v for k, v in values.items()})
+
+    @hookimpl
+    def ganzoo_run_evaluated(self, step: int, figures: dict[str, dict[str, float]]) -> None:
+        self._log(step, evaluation_values(figures))
+
+    def _log(self, step: int, values: dict[str, float]) -> None:
         if step <= self._logged_up_to:
             return
         now = int(time.time() * 1000)
         metric = self._mlflow.entities.Metric
         self._client.log_batch(self._run_id, metrics=[
-            metric(metric_name(k), v, now, step) for k, v in values.items()])
+            metric(k, v, now, step) for k, v in values.items()])
 
     @hookimpl
     def ganzoo_samples_drawn(self, path: Path) -> None:

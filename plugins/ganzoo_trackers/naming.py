@@ -17,6 +17,13 @@ def metric_name(key: str) -> str:
     return f"{group}/{key}"
 
 
+def evaluation_values(figures: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
+    """Figures measured during training (``{metric: {figure: value}}``) under ``eval/``:
+    ``eval/fid``, ``eval/kid/kid_mean`` (the metric's name once when it names its figure)."""
+    return {f"eval/{metric}" if figure == metric else f"eval/{metric}/{figure}": value
+            for metric, values in figures.items() for figure, value in values.items()}
+
+
 def plan_params(plan: Mapping[str, Any], max_length: int = 500) -> dict[str, str]:
     """The plan flattened to ``{"generator.options.base_channels": "32", ...}``.
 

@@ -10,12 +10,13 @@ import numpy as np
 from PIL import Image
 
 from ganzoo.api import RunInfo, hookimpl
-from ganzoo_trackers.naming import metric_name
+from ganzoo_trackers.naming import evaluation_values, metric_name
 from ganzoo_trackers.optional import import_optional
 
 
 class TensorBoardTracker:
-    """Scalars at each logged step, the plan as text, sample pictures as images.
+    """Scalars at each logged step and evaluation, the plan as text, sample pictures as
+    images.
 
     Writes to ``RUN_DIR/tensorboard``, or to ``LOG_DIR/<run folder name>`` with
     ``log_dir=LOG_DIR`` so that one TensorBoard shows every run of a bench side by side.
@@ -43,6 +44,11 @@ class TensorBoardTracker:
     def ganzoo_step_logged(self, step: int, values: dict[str, float]) -> None:
         for key, value in values.items():
             self._writer.add_scalar(metric_name(key), value, step)
+
+    @hookimpl
+    def ganzoo_run_evaluated(self, step: int, figures: dict[str, dict[str, float]]) -> None:
+        for key, value in evaluation_values(figures).items():
+            self._writer.add_scalar(key, value, step)
 
     @hookimpl
     def ganzoo_samples_drawn(self, step: int, path: Path) -> None:

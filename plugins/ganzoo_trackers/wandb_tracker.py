@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo.api import RunInfo, hookimpl
-from ganzoo_trackers.naming import metric_name
+from ganzoo_trackers.naming import evaluation_values, metric_name
 from ganzoo_trackers.optional import import_optional
 from ganzoo_trackers.run_ids import store_run_id, stored_run_id
 
@@ -15,7 +15,8 @@ RUN_ID_FILE = "wandb_run_id"
 
 
 class WandbTracker:
-    """The plan as the run's config, each logged value with its step, sample pictures.
+    """The plan as the run's config, each logged value and evaluation with its step, sample
+    pictures.
 
     ``mode`` defaults to ``$WANDB_MODE``, else ``offline``: nothing leaves the machine, and
     ``wandb sync RUN_DIR/wandb/offline-run-*`` uploads it later. ``dir`` (default: the run
@@ -43,6 +44,10 @@ class WandbTracker:
     @hookimpl
     def ganzoo_step_logged(self, step: int, values: dict[str, float]) -> None:
         self._run.log({metric_name(k): v for k, v in values.items()}, step=step)
+
+    @hookimpl
+    def ganzoo_run_evaluated(self, step: int, figures: dict[str, dict[str, float]]) -> None:
+        self._run.log(evaluation_values(figures), step=step)
 
     @hookimpl
     def ganzoo_samples_drawn(self, step: int, path: Path) -> None:
