@@ -134,11 +134,16 @@ def save_curves(series: Mapping[str, Sequence[Curve]], path: str | Path, *, xlab
     from their minimum to their maximum; returns the legend's labels.
 
     Runs measured at other x (seconds differ from run to run) are interpolated onto the x
-    of all of them, within the range they share.  Labels without points are left out.
+    of all of them, within the range they share.  Labels without points are left out.  The
+    y axis is logarithmic for positive values spanning over two orders of magnitude (FID
+    falls from hundreds to units).
     """
     import numpy as np
 
     fig, ax = _figure((6.0, 3.5))
+    values = [y for runs in series.values() for run in runs for _, y in run]
+    if values and min(values) > 0 and max(values) > 100 * min(values):
+        ax.set_yscale("log")
     for label, runs in series.items():
         runs = [sorted(run) for run in runs if run]
         if not runs:

@@ -18,7 +18,8 @@ import torch
 from PIL import Image
 
 from ganzoo import plots
-from ganzoo.api import Measurement, Metric, MetricTask, hookimpl, train
+from ganzoo.api import (Measurement, Metric, MetricNotApplicableError, MetricTask, hookimpl,
+                        train)
 from ganzoo.plugins import load_plugins
 from ganzoo.testing.runs import checkpoint_tensors
 from ganzoo.training.evaluations import read_evaluations
@@ -136,3 +137,21 @@ def test_a_bench_draws_every_model_against_updates_and_seconds(
         with Image.open(tmp_path / picture) as image:
             image.verify()
     assert 'alt="fid against generator updates · mnist-5k · dcgan, lsgan"' in html
+
+
+def test_a_cadence_in_seconds_and_the_cli(run_cli: Any, tmp_path: Path) -> None:
+    result = run_cli("train", "gan", "--dataset", "ring8", "--steps", "3", "--batch-size", "16",
+                     "--g-opt", "hidden=8", "--d-opt", "hidden=8", "--eval-every-seconds",
+                     "1e-9", "--eval-samples", "100", "--eval-metrics", "mode-coverage",
+                     "--no-progress", "--out", str(tmp_path / "run"))
+    assert result.code == 0, result.err
+    assert "mode-coverage on 100 samples" in result.out and "evaluations.jsonl" in result.out
+    records = read_evaluations(tmp_path / "run" / "evaluations.jsonl")
+    assert [r["step"] for r in records] == [0, 1, 2, 3]  # every step is past 1 ns
+    assert all(set(r["figures"]) == {"mode-coverage"} for r in records)
+
+
+def test_a_metric_that_does_not_apply_is_refused_before_training(tmp_path: Path) -> None:
+    with pytest.raises(MetricNotApplicableError, match="'fid' does not apply"):
+        train("gan", "ring8", out=tmp_path, steps=2, eval_every=1, eval_metrics=("fid",))
+    assert not (tmp_path / "checkpoints").exists()
