@@ -93,7 +93,8 @@ def ganzoo_run_started(run: RunInfo) -> None:
 
 @hookspec
 def ganzoo_step_logged(run: RunInfo, step: int, values: dict[str, float]) -> None:
-    """A log step: losses, regularizer terms, ``images_per_s`` and ``elapsed_s`` as floats."""
+    """A log step: losses, regularizer terms, ``images_per_s`` and ``elapsed_s`` (the run's
+    time so far, measuring during training left out) as floats."""
 
 
 @hookspec
