@@ -60,6 +60,7 @@ _EXPORTS: dict[str, str] = {
     "MetricTask": "ganzoo.metrics.base",
     "Measurement": "ganzoo.metrics.base",
     "MetricNotApplicableError": "ganzoo.metrics.base",
+    "evaluate_images": "ganzoo.metrics.evaluate",
     "RunInfo": "ganzoo.lifecycle",
     # building blocks for networks
     "init_normal_": "ganzoo.nn.init",

@@ -82,8 +82,10 @@ def test_fid_ranks_real_data_far_below_degraded_data_and_an_untrained_generator(
     real = evaluate_real("digits", ["fid"], progress=False, cache_dir=cache)["fid"]["values"]["fid"]
     blurred = fid(lambda n: F.avg_pool2d(held_out[:n], 3, stride=1, padding=1))
     untrained = fid(untrained_generator(info.spec))
-    assert real * 5 < blurred
-    assert real * 20 < untrained
+    # docs/metrics.md: 1.09 < 75.1 < 172.9 here; the extractor before its accuracy target
+    # (0.89 on mnist-5k) gave 1.35 < 34.8 < 87.6, which fails these margins
+    assert real * 30 < blurred < untrained
+    assert real * 100 < untrained
 
 
 def test_every_figure_records_how_it_was_measured(digits, cache):
@@ -96,7 +98,8 @@ def test_every_figure_records_how_it_was_measured(digits, cache):
         assert record["extractor_sha256"] == file_sha256(extractor_file)[:12]
         assert record["num_generated"] == 360 and record["reference_split"] == "test"
         assert record["torch_fidelity"] and record["feature_layer"]
-        assert record["extractor_val_accuracy"] > 0.8
+        assert record["protocol"] == "offline-domain"
+        assert record["extractor_val_accuracy"] >= record["extractor_accuracy_target"] == 0.95
         assert all(math.isfinite(v) for v in result["values"].values())
         if name != "is":
             assert record["num_real"] == 360
@@ -150,6 +153,18 @@ def test_domain_extractor_takes_uint8_images_of_any_size(digits, cache):
                                  feature_extractor_weights_path=str(extractor.weights_path))
     pooled, logits = net(torch.randint(0, 256, (4, 1, 28, 28), dtype=torch.uint8))
     assert pooled.shape == (4, 128) and logits.shape == (4, 10)
+
+
+def test_an_explicit_protocol_overrides_the_automatic_choice(tmp_path, digits, cache,
+                                                             monkeypatch):
+    weights = tmp_path / "inception.pth"
+    weights.write_bytes(b"not really weights")
+    monkeypatch.setattr(features, "INCEPTION_SHA256", file_sha256(weights))
+    domain = choose_extractor(digits_task(digits, None, cache, inception_weights=weights,
+                                          protocol="offline-domain"))
+    assert domain.record("fid")["protocol"] == "offline-domain"
+    legacy = choose_extractor(digits_task(digits, None, cache, inception_weights=weights))
+    assert legacy.record("fid")["protocol"] == "inception-legacy"
 
 
 def test_images_reach_torch_fidelity_as_uint8_and_rgb_when_asked():

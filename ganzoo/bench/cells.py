@@ -4,7 +4,8 @@ A cell is one model trained on one dataset with one seed, in its own run folder
 ``OUT/runs/<model>-<dataset>-seed<k>``.  Two kinds of reference cell sit beside them so that
 figures can be read: the real held-out data measured against the reference split (the floor
 a perfect generator would reach) and each model's generator before any update (the ceiling
-of a useless one).
+of a useless one).  Images from outside ganzoo (``--include-images``) are measured as
+rows of their own, beside the models.
 
 The *settings* are what decide a cell's figures: the budget (generator updates, batch size)
 and how figures are measured (metrics, number of samples).  One output folder holds one set
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 TRAINED = "trained"
 UNTRAINED = "untrained"
 REAL = "real"
+#: samples of another generator, read from a folder or an .npz (``--include-images``)
+IMAGES = "images"
 
 #: Generator updates per cell when --steps is not given, per kind of data: the same for
 #: every model.  Images: on an idle 2-core CPU at batch 64 (dcgan parts at their 32 base
@@ -80,6 +83,8 @@ class Settings:
     generator_options: dict[str, Any] = field(default_factory=dict)
     discriminator_options: dict[str, Any] = field(default_factory=dict)
     eval_every: int | None = None
+    #: the image metrics' measuring protocol (``None``: the automatic choice)
+    protocol: str | None = None
 
     def steps_for(self, data_kind: str) -> int:
         return self.steps or DEFAULT_STEPS[data_kind]
@@ -117,6 +122,7 @@ class Settings:
             generator_options=dict(data.get("generator_options") or {}),
             discriminator_options=dict(data.get("discriminator_options") or {}),
             eval_every=data.get("eval_every"),
+            protocol=data.get("protocol"),
         )
 
     def differences(self, other: "Settings") -> list[str]:
@@ -134,18 +140,22 @@ class Settings:
 
 @dataclass(frozen=True)
 class Cell:
-    """One entry of the grid; ``kind`` is trained, untrained (step 0) or real data."""
+    """One entry of the grid; ``kind`` is trained, untrained (step 0), real data or images
+    (``model`` names them, ``source`` is their folder or .npz)."""
 
     kind: str
     dataset: str
     model: str | None = None
     seed: int = 0
+    source: str | None = None
 
     @property
     def key(self) -> str:
         """A stable name: the row key in results.jsonl and the run folder's name."""
         if self.kind == REAL:
             return f"real-{self.dataset}"
+        if self.kind == IMAGES:
+            return f"images-{self.model}-{self.dataset}"
         base = f"{self.model}-{self.dataset}-seed{self.seed}"
         return base if self.kind == TRAINED else f"{base}-{UNTRAINED}"
 
@@ -154,28 +164,63 @@ class Cell:
         """How the cell's group is named in tables and reports."""
         if self.kind == REAL:
             return "real data (held-out)"
+        if self.kind == IMAGES:
+            return f"{self.model} (images)"
         return self.model if self.kind == TRAINED else f"{self.model} (untrained)"
 
     def run_dir(self, out: Path) -> Path | None:
-        """The run folder this cell trains into; real-data cells have none."""
-        return None if self.kind == REAL else out / "runs" / self.key
+        """The run folder this cell trains into; real-data and images cells have none."""
+        return None if self.kind in (REAL, IMAGES) else out / "runs" / self.key
 
     def describe(self) -> str:
         if self.kind == REAL:
             return f"real data · {self.dataset}"
+        if self.kind == IMAGES:
+            return f"images {self.model} ({self.source}) · {self.dataset}"
         what = "untrained " if self.kind == UNTRAINED else ""
         return f"{what}{self.model} · {self.dataset} · seed {self.seed}"
 
 
+def parse_images(spec: str) -> tuple[str, str | None, str]:
+    """``NAME=PATH`` or ``NAME@DATASET=PATH`` as ``(name, dataset or None, path)``."""
+    label, sep, path = spec.partition("=")
+    name, at, dataset = label.partition("@")
+    if not (sep and name.strip() and path.strip()) or (at and not dataset.strip()):
+        raise GanzooError(
+            f"--include-images takes NAME=PATH or NAME@DATASET=PATH (a folder of PNG/JPEG "
+            f"files or an .npz), e.g. --include-images stylegan=samples.npz; got {spec!r}."
+        )
+    return name.strip(), dataset.strip() or None, path.strip()
+
+
+def images_cells(images: Iterable[str], datasets: list[str]) -> list[Cell]:
+    """The images rows: ``NAME=PATH`` on every bench dataset, ``NAME@DATASET=PATH`` on that
+    one (which must be among the bench's datasets)."""
+    cells = []
+    for spec in images:
+        name, dataset, path = parse_images(spec)
+        if dataset is not None and dataset not in datasets:
+            raise GanzooError(
+                f"--include-images {spec!r} names dataset {dataset!r}, which is not among "
+                f"--datasets ({', '.join(datasets)}); add it there or name one of those."
+            )
+        cells.extend(Cell(IMAGES, d, name, 0, path) for d in ([dataset] if dataset else datasets))
+    return cells
+
+
 def grid(
-    models: list[str], datasets: list[str], seeds: int, *, references: bool = True
+    models: list[str], datasets: list[str], seeds: int, *, references: bool = True,
+    images: Iterable[str] = (),
 ) -> list[Cell]:
-    """Every cell of the bench, references first per dataset (they are quick to measure)."""
+    """Every cell of the bench, references and images first per dataset (they are quick to
+    measure)."""
+    extra = images_cells(images, datasets)
     cells: list[Cell] = []
     for dataset in datasets:
         if references:
             cells.append(Cell(REAL, dataset))
             cells.extend(Cell(UNTRAINED, dataset, model, 0) for model in models)
+        cells.extend(c for c in extra if c.dataset == dataset)
         cells.extend(
             Cell(TRAINED, dataset, model, seed) for model in models for seed in range(seeds)
         )

@@ -32,12 +32,13 @@ from rich.progress import (
 )
 
 from ganzoo.bench.cells import (
-    REAL, TRAINED, Cell, Settings, check_part_options, grid, train_config)
+    IMAGES, REAL, TRAINED, Cell, Settings, check_part_options, grid, train_config)
 from ganzoo.bench.results import FAILED, INTERRUPTED, OK, ResultsStore
 from ganzoo.errors import GanzooError
 from ganzoo.interrupts import Stopped, signal_name, stop_signal, stop_signals_raise
 from ganzoo.lifecycle import Lifecycle
 from ganzoo.locking import LOCK_FILES, folder_lock
+from ganzoo.metrics.protocols import check_protocol
 from ganzoo.recipe import parse_part
 from ganzoo.registry import Registry
 
@@ -64,10 +65,13 @@ class BenchRequest:
     executor: str = "local"
     #: the Ray cluster to submit to (``None``: start a local Ray)
     address: str | None = None
+    #: other generators' samples measured as rows (``NAME=PATH`` or ``NAME@DATASET=PATH``)
+    images: tuple[str, ...] = ()
     cells: list[Cell] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.cells = grid(self.models, self.datasets, self.seeds, references=self.references)
+        self.cells = grid(self.models, self.datasets, self.seeds, references=self.references,
+                          images=self.images)
 
     def command(self) -> str:
         """The ``ganzoo bench`` command line that repeats (or resumes) this request."""
@@ -84,12 +88,15 @@ class BenchRequest:
             parts.append(f"--num-samples {s.num_samples}")
         if s.eval_every is not None:
             parts.append(f"--eval-every {s.eval_every}")
+        if s.protocol is not None:
+            parts.append(f"--protocol {s.protocol}")
         parts += [f"--g-opt {k}={v}" for k, v in s.generator_options.items()]
         parts += [f"--d-opt {k}={v}" for k, v in s.discriminator_options.items()]
         if self.device != "cpu":
             parts.append(f"--device {self.device}")
         if not self.references:
             parts.append("--no-references")
+        parts += [f"--include-images {shlex.quote(i)}" for i in self.images]
         parts += [f"--tracker {shlex.quote(t)}" for t in self.trackers]
         if self.jobs > 1:
             parts.append(f"--jobs {self.jobs}")
@@ -138,7 +145,28 @@ def validate(request: BenchRequest, registry: Registry) -> None:
         raise GanzooError(
             f"--num-samples must be at least 2 (got {request.settings.num_samples})."
         )
+    check_protocol(request.settings.protocol)
+    _check_images(request, registry)
     check_part_options(request.cells, request.settings, registry)
+
+
+def _check_images(request: BenchRequest, registry: Registry) -> None:
+    """Refuse --include-images whose files are missing or whose dataset holds no images."""
+    for cell in request.cells:
+        if cell.kind != IMAGES:
+            continue
+        if not Path(cell.source or "").exists():
+            raise GanzooError(
+                f"--include-images {cell.model}: {cell.source} does not exist. Give a folder "
+                "of PNG/JPEG files or an .npz file."
+            )
+        spec = registry.get("dataset", cell.dataset).load().spec
+        if not spec.is_image:
+            raise GanzooError(
+                f"--include-images {cell.model}={cell.source} would be measured on "
+                f"{cell.dataset!r}, which holds {spec.describe()}, not images. Name the image "
+                f"dataset it belongs to: --include-images {cell.model}@DATASET={cell.source}."
+            )
 
 
 def flatten(
@@ -248,6 +276,8 @@ class BenchRunner:
         try:
             if cell.kind == REAL:
                 evaluation = self._evaluate_real(cell)
+            elif cell.kind == IMAGES:
+                evaluation = self._evaluate_images(cell)
             else:
                 run_dir = self._train(cell, row)
                 evaluation = self._evaluate_run(run_dir)
@@ -355,6 +385,7 @@ class BenchRunner:
         return {
             "metrics": list(settings.metrics) if settings.metrics is not None else None,
             "num_samples": settings.num_samples,
+            "protocol": settings.protocol,
             "device": self.request.device,
             "registry": self.registry,
             "progress": self.show_progress,
@@ -370,6 +401,11 @@ class BenchRunner:
         from ganzoo.metrics.evaluate import evaluate_real
 
         return evaluate_real(cell.dataset, **self._metric_options())
+
+    def _evaluate_images(self, cell: Cell) -> dict[str, dict[str, Any]]:
+        from ganzoo.metrics.evaluate import evaluate_images
+
+        return evaluate_images(cell.source, cell.dataset, **self._metric_options())
 
     @contextmanager
     def _progress(self, total: int) -> Iterator[Callable[[int, str], None]]:

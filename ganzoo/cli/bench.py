@@ -47,6 +47,14 @@ def _names(text: str) -> list[str]:
               help="Also measure every trained cell during training, every N generator "
                    f"updates (with --metrics, on {DEFAULT_EVAL_SAMPLES:,} samples): the report "
                    "draws the curves.")
+@click.option("--protocol", default=None, metavar="NAME",
+              help="Measuring protocol of image metrics: offline-domain, inception-legacy or "
+                   "clean [default: inception-legacy when its weights are present, else "
+                   "offline-domain].")
+@click.option("--include-images", "images", multiple=True, metavar="NAME[@DATASET]=PATH",
+              help="Also measure another generator's samples (a folder of PNG/JPEG files or "
+                   "an .npz) as a row NAME, on every bench dataset or on DATASET "
+                   "(repeatable).")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("bench"),
               show_default=True, help="Output folder; re-running with it resumes.")
@@ -68,7 +76,8 @@ def _names(text: str) -> list[str]:
 def bench_command(
     models: str, datasets: str, steps: int | None, seeds: int, batch_size: int | None,
     g_opt: tuple[str, ...], d_opt: tuple[str, ...], metrics: str | None,
-    num_samples: int | None, eval_every: int | None, device: str, out: Path,
+    num_samples: int | None, eval_every: int | None, protocol: str | None,
+    images: tuple[str, ...], device: str, out: Path,
     no_references: bool, trackers: tuple[str, ...], jobs: int, executor: str,
     address: str | None, quiet: bool,
 ) -> None:
@@ -82,17 +91,18 @@ def bench_command(
 
     Re-running with the same --out resumes: finished cells are skipped and an interrupted
     cell continues from its checkpoint. Models, datasets and seeds may be added; a folder
-    started with other --steps, --batch-size, --g-opt, --d-opt, --metrics, --num-samples or
-    --eval-every is refused, since its figures would not compare. Part options a model
-    cannot take are refused before anything runs; when no trained cell finishes, the
-    command fails. With --eval-every the report also draws each model's main figure over
-    training.
+    started with other --steps, --batch-size, --g-opt, --d-opt, --metrics, --num-samples,
+    --eval-every or --protocol is refused, since its figures would not compare. Part
+    options a model cannot take are refused before anything runs; when no trained cell
+    finishes, the command fails. With --eval-every the report also draws each model's main
+    figure over training. --include-images adds rows measuring other generators' samples.
 
     \b
       ganzoo bench --models dcgan,wgan
       ganzoo bench --models gan,wgan-gp --datasets ring8,grid25 --seeds 3
       ganzoo bench --models dcgan,wgan,sngan --seeds 3 --jobs 2
       ganzoo bench --models sngan,biggan --datasets cifar10 --device cuda --executor ray
+      ganzoo bench --models dcgan --include-images other-gan=samples.npz
     """
     from ganzoo.bench.runner import BenchRequest, run_bench
     from ganzoo.recipe import parse_options
@@ -109,6 +119,7 @@ def bench_command(
             generator_options=parse_options(g_opt, "--g-opt"),
             discriminator_options=parse_options(d_opt, "--d-opt"),
             eval_every=eval_every,
+            protocol=protocol,
         ),
         out=out,
         device=device,
@@ -117,6 +128,7 @@ def bench_command(
         jobs=jobs,
         executor=executor,
         address=address,
+        images=images,
     )
     # Piped output (logs, CI) is not squeezed into rich's 80-column fallback: the comparison
     # table has a dozen columns.

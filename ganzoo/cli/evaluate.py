@@ -1,5 +1,6 @@
 """``ganzoo eval RUN``: measure a trained run, print the figures, store them in ``eval.json``
-(or the file ``--out`` names)."""
+(or the file ``--out`` names); ``ganzoo eval --images DIR|FILE.npz --dataset NAME``: measure
+any generator's samples the same way."""
 
 from __future__ import annotations
 
@@ -29,10 +30,14 @@ def _samples(record: dict[str, Any]) -> str:
     return text + (f" / {record['num_real']} real" if "num_real" in record else "")
 
 
-def _table(run_dir: Path, results: dict[str, dict[str, Any]]) -> Table:
+def _table(what: Path, results: dict[str, dict[str, Any]]) -> Table:
     splits = sorted({r["measured_with"].get("reference_split", "?") for r in results.values()})
-    table = Table(title=f"ganzoo eval · {run_dir}",
-                  caption=f"reference: {', '.join(splits)} split", caption_justify="left")
+    protocols = sorted({r["measured_with"]["protocol"] for r in results.values()
+                        if "protocol" in r["measured_with"]})
+    caption = f"reference: {', '.join(splits)} split"
+    if protocols:
+        caption += f" · protocol: {', '.join(protocols)}"
+    table = Table(title=f"ganzoo eval · {what}", caption=caption, caption_justify="left")
     table.add_column("metric")
     table.add_column("figure")
     table.add_column("value", justify="right")
@@ -55,7 +60,17 @@ def _table(run_dir: Path, results: dict[str, dict[str, Any]]) -> Table:
 
 
 @click.command("eval")
-@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.argument("run_dir", type=click.Path(path_type=Path), required=False)
+@click.option("--images", type=click.Path(path_type=Path), metavar="DIR|FILE.npz",
+              help="Measure these images instead of a run: a folder of PNG/JPEG files or an "
+                   ".npz holding one N×H×W×C or N×C×H×W array (uint8, or floats in [0, 1] "
+                   "or [-1, 1]); needs --dataset.")
+@click.option("--dataset", metavar="NAME",
+              help="The dataset whose reference split --images are measured against.")
+@click.option("--protocol", metavar="NAME",
+              help="Measuring protocol of image metrics: offline-domain, inception-legacy or "
+                   "clean [default: inception-legacy when its weights are present, else "
+                   "offline-domain].")
 @click.option("--metrics", "metrics", metavar="NAMES",
               help="Comma-separated metrics (default: every metric that applies to the run).")
 @click.option("--num-samples", type=click.IntRange(min=2),
@@ -69,10 +84,14 @@ def _table(run_dir: Path, results: dict[str, dict[str, Any]]) -> Table:
                    "(weights-inception-2015-12-05-6726825d.pth); also $GANZOO_INCEPTION_WEIGHTS.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
               help="Store the figures in this JSON file instead of RUN_DIR/eval.json "
-                   "(e.g. when the run folder is read-only).")
-def eval_command(run_dir: Path, metrics: str | None, num_samples: int | None, device: str,
-                 seed: int, inception_weights: Path | None, out: Path | None) -> None:
-    """Measure the trained run in RUN_DIR against its dataset's test split.
+                   "(e.g. when the run folder is read-only); with --images, the figures "
+                   "are stored only when it is given.")
+def eval_command(run_dir: Path | None, images: Path | None, dataset: str | None,
+                 protocol: str | None, metrics: str | None, num_samples: int | None,
+                 device: str, seed: int, inception_weights: Path | None,
+                 out: Path | None) -> None:
+    """Measure the trained run in RUN_DIR (or the images --images names) against the
+    dataset's test split.
 
     Figures and how each was measured are merged into RUN_DIR/eval.json (or --out FILE),
     which is checked to be writable before anything is measured.
@@ -81,14 +100,32 @@ def eval_command(run_dir: Path, metrics: str | None, num_samples: int | None, de
       ganzoo eval runs/dcgan-mnist-5k
       ganzoo eval runs/gan-ring8 --metrics mode-coverage
       ganzoo eval runs/pix2pix-edges2digits --metrics l1,psnr,ssim,fid
+      ganzoo eval --images samples/ --dataset mnist-5k --out other-gan.json
+      ganzoo eval runs/dcgan-mnist-5k --protocol offline-domain
     """
-    from ganzoo.metrics.evaluate import evaluate_run
+    from ganzoo.metrics.evaluate import evaluate_images, evaluate_run
     from ganzoo.training.run import RunPaths
 
-    results = evaluate_run(
-        run_dir, _split_names(metrics), num_samples=num_samples, device=device, seed=seed,
-        inception_weights=inception_weights, out=out,
-    )
+    if images is not None and run_dir is not None:
+        raise click.UsageError("Give RUN_DIR or --images, not both.")
+    if images is not None and dataset is None:
+        raise click.UsageError("--images needs --dataset NAME: the dataset to measure against.")
+    if dataset is not None and images is None:
+        raise click.UsageError(
+            "--dataset goes with --images; a run is measured against its own dataset.")
+    if images is None and run_dir is None:
+        raise click.UsageError("Give a RUN_DIR to measure, or --images DIR|FILE.npz "
+                               "--dataset NAME.")
+    options: dict[str, Any] = dict(num_samples=num_samples, device=device, seed=seed,
+                                   inception_weights=inception_weights, out=out,
+                                   protocol=protocol)
     console = Console()
+    if images is not None:
+        results = evaluate_images(images, dataset, _split_names(metrics), **options)
+        console.print(_table(images, results))
+        if out is not None:
+            console.print(f"Saved to {escape(str(out))}")
+        return
+    results = evaluate_run(run_dir, _split_names(metrics), **options)
     console.print(_table(run_dir, results))
     console.print(f"Saved to {escape(str(out or RunPaths(run_dir).eval))}")

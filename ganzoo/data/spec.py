@@ -72,6 +72,9 @@ class DatasetInfo:
     offline: bool = True
     source: str = ""
     splits: tuple[str, ...] = ("train", "test")
+    #: held-out accuracy ganzoo's domain CNN must reach on this labeled data before offline
+    #: image metrics use it (``None``: ganzoo's default); see docs/metrics.md
+    extractor_accuracy_target: float | None = None
 
     def spec_for(self, image_size: int | None = None) -> DataSpec:
         """The spec at ``image_size``; a size for data that is not images is refused, not

@@ -93,6 +93,10 @@ class MetricTask:
     train_data: Callable[[], Dataset] | None = None
     inception_weights: Path | None = None
     cache_dir: Path | None = None
+    #: the measuring protocol (:mod:`ganzoo.metrics.protocols`); ``None``: automatic
+    protocol: str | None = None
+    #: the accuracy the dataset declares its domain extractor must reach (``None``: default)
+    extractor_target: float | None = None
     #: the metrics computed in this evaluation, so that a bridge to a library which
     #: computes several at once (torch-fidelity) can do them in one pass
     requested: tuple[Metric, ...] = ()

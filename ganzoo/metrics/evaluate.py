@@ -4,8 +4,11 @@
 split and merges the figures into ``eval.json`` in the run folder (or another file), which
 it checks can be written before measuring anything: figures are never computed to be lost.
 :func:`evaluate_real` measures held-out real data (the training split) the same way: the
-floor a perfect generator would reach.  Both return ``{metric: {"values": {figure: float},
-"measured_with": {...}}}``, which is also the layout of ``eval.json``.
+floor a perfect generator would reach.  :func:`evaluate_images` measures images from
+anywhere (a folder or an ``.npz``) the same way, so another library's model can sit beside
+ganzoo's.  All return ``{metric: {"values": {figure: float}, "measured_with": {...}}}``, which
+is also the layout of ``eval.json``; image figures name their protocol
+(:mod:`ganzoo.metrics.protocols`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from ganzoo.data.spec import DatasetInfo
 from ganzoo.errors import GanzooError
 from ganzoo.files import WriteError, atomic_write_text, check_writable
 from ganzoo.metrics.base import Measurement, Metric, MetricNotApplicableError, MetricTask
+from ganzoo.metrics.protocols import check_protocol
 from ganzoo.registry import DISABLE_ENV, Entry, Registry
 
 REFERENCE_SPLIT = "test"
@@ -189,6 +193,7 @@ def _task(
     info: DatasetInfo, sampler: Callable[[int], Tensor], reference: Dataset, spec: Any,
     conditioning: str, split: str, *, data_root: Path | None, num_samples: int | None,
     device: str, seed: int, inception_weights: Path | str | None, cache_dir: Path | None,
+    protocol: str | None = None,
 ) -> MetricTask:
     return MetricTask(
         sampler=sampler,
@@ -203,6 +208,8 @@ def _task(
         train_data=lambda: info.build(root=data_root, split=HELD_OUT_SPLIT),
         inception_weights=Path(inception_weights) if inception_weights else None,
         cache_dir=cache_dir,
+        protocol=protocol,
+        extractor_target=info.extractor_accuracy_target,
     )
 
 
@@ -219,15 +226,19 @@ def evaluate_run(
     cache_dir: Path | None = None,
     console: Console | None = None,
     out: Path | str | None = None,
+    protocol: str | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Measure a trained run against its dataset's test split; merge into ``eval.json``.
 
     ``metrics=None`` computes every registered metric that applies to the run's data and
     conditioning, leaving out (with a warning) those that cannot be computed here.  The
-    figures go to ``out`` if given, else to the run folder's ``eval.json``.
+    figures go to ``out`` if given, else to the run folder's ``eval.json``.  ``protocol``
+    names how image metrics measure (``None``: inception-legacy when its weights are
+    present, else offline-domain).
     """
     from ganzoo.training.run import load_run
 
+    check_protocol(protocol)
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise GanzooError(
@@ -250,7 +261,7 @@ def evaluate_run(
 
     task = _task(info, sampler, reference, run.spec, conditioning, split,
                  data_root=run.data_root, num_samples=num_samples, device=device, seed=seed,
-                 inception_weights=inception_weights, cache_dir=cache_dir)
+                 inception_weights=inception_weights, cache_dir=cache_dir, protocol=protocol)
     console = console or Console(stderr=True)
     results = evaluate(
         task, chosen, skip_errors=metrics is None, console=console if progress else None,
@@ -275,12 +286,14 @@ def evaluate_real(
     data_root: Path | None = None,
     image_size: int | None = None,
     console: Console | None = None,
+    protocol: str | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Measure held-out real data (the train split) as if a generator had drawn it.
 
     The figures are the floor a perfect generator would reach on this reference.  Real data
     is measured unconditionally, so input→output metrics (L1, PSNR, SSIM) do not apply.
     """
+    check_protocol(protocol)
     registry = _registry(registry)
     info: DatasetInfo = registry.get("dataset", dataset).load()
     spec = info.spec_for(image_size)
@@ -304,10 +317,82 @@ def evaluate_real(
 
     task = _task(info, sampler, reference, spec, "none", split, data_root=data_root,
                  num_samples=num_samples, device=device, seed=seed,
-                 inception_weights=inception_weights, cache_dir=cache_dir)
+                 inception_weights=inception_weights, cache_dir=cache_dir, protocol=protocol)
     console = console or Console(stderr=True)
     results = evaluate(
         task, chosen, skip_errors=metrics is None, console=console if progress else None,
         extra={"model": "real data", "held_out_split": HELD_OUT_SPLIT},
     )
     return _as_json(results)
+
+
+def evaluate_images(
+    source: str | Path,
+    dataset: str,
+    metrics: list[str] | None = None,
+    *,
+    num_samples: int | None = None,
+    device: str = "cpu",
+    seed: int = 0,
+    protocol: str | None = None,
+    inception_weights: Path | str | None = None,
+    cache_dir: Path | None = None,
+    data_root: Path | None = None,
+    image_size: int | None = None,
+    console: Console | None = None,
+    progress: bool = True,
+    out: Path | str | None = None,
+    registry: Registry | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Measure images from anywhere against ``dataset``'s reference split, as a run would be.
+
+    ``source`` is a folder of PNG/JPEG files or an ``.npz`` holding one array
+    (:func:`ganzoo.metrics.images.read_images`), fitted to the dataset's channels and size.
+    As many images are measured as a run's evaluation generates (the reference's size, or
+    ``num_samples``), drawn by a seeded permutation; a source with fewer is refused rather
+    than measured at a count no run is measured at.  Every record gains ``images``: the
+    path, its content sha256, the count and how the images were read and converted.  The
+    figures are merged into ``out`` when given.
+    """
+    from ganzoo.metrics.images import read_images
+
+    check_protocol(protocol)
+    if out is not None:
+        check_writable(out)
+        read_eval(Path(out))
+    registry = _registry(registry)
+    info: DatasetInfo = registry.get("dataset", dataset).load()
+    spec = info.spec_for(image_size)
+    if not spec.is_image:
+        raise GanzooError(
+            f"--images measures images, but dataset {dataset!r} holds {spec.describe()}; "
+            "name an image dataset."
+        )
+    chosen = resolve_metrics(registry, metrics, spec, "none", f"images against {dataset!r}")
+    loaded = read_images(source, spec)
+    split = _reference_split(info)
+    reference = info.build(root=data_root, split=split, image_size=image_size)
+
+    def sampler(n: int) -> Tensor:
+        if n > len(loaded.images):
+            raise GanzooError(
+                f"{source} holds {len(loaded.images)} images; this measurement draws {n} (as "
+                f"many as a run's evaluation on {dataset!r}, so that figures compare). Provide "
+                f"at least {n} images, or pass --num-samples {len(loaded.images)} and compare "
+                "only with figures measured at that count."
+            )
+        order = torch.randperm(len(loaded.images), generator=torch.Generator().manual_seed(seed))
+        return loaded.images[order[:n]]
+
+    task = _task(info, sampler, reference, spec, "none", split, data_root=data_root,
+                 num_samples=num_samples, device=device, seed=seed,
+                 inception_weights=inception_weights, cache_dir=cache_dir, protocol=protocol)
+    console = console or Console(stderr=True)
+    results = evaluate(
+        task, chosen, skip_errors=metrics is None, console=console if progress else None,
+        extra={"model": "images", "images": loaded.record},
+    )
+    figures = _as_json(results)
+    if out is not None:
+        write_eval(Path(out), figures)
+    return figures

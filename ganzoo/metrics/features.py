@@ -1,11 +1,14 @@
 """The feature extractor that image metrics measure with, registered with torch-fidelity.
 
-The standard Inception-v3 weights are used whenever they are present (``--inception-weights
-PATH``, ``$GANZOO_INCEPTION_WEIGHTS``, or torch-fidelity's file in the torch hub cache).
-Otherwise ganzoo trains its domain CNN (:mod:`ganzoo.metrics.domain_cnn`) on the labeled
-training split of the reference data, caches it under a key made of hashes of that data and
-of the CNN's code, and registers it with torch-fidelity like any other extractor.  Either
-way the extractor is identified in every measurement by its weights' sha256.
+Each extractor belongs to a named protocol (:mod:`ganzoo.metrics.protocols`).  Unless one is
+asked for, the standard Inception-v3 weights are used whenever they are present
+(``inception-legacy``: ``--inception-weights PATH``, ``$GANZOO_INCEPTION_WEIGHTS``, or
+torch-fidelity's file in the torch hub cache).  Otherwise ganzoo trains its domain CNN
+(``offline-domain``, :mod:`ganzoo.metrics.domain_cnn`) on the labeled training split of the
+reference data, caches it under a key made of hashes of that data and of the CNN's code,
+refuses it if it falls short of the dataset's accuracy target, and registers it with
+torch-fidelity like any other extractor.  ``clean`` wraps clean-fid's network and resizing.
+Every measurement identifies the extractor by its weights' sha256 and names the protocol.
 
 torch-fidelity unpickles Inception weights with full pickle, which runs any code a crafted
 file carries, so ganzoo hands it only the bytes of the one standard file, checked by sha256.
@@ -37,6 +40,7 @@ from ganzoo.errors import GanzooError
 from ganzoo.metrics import domain_cnn
 from ganzoo.metrics.base import MetricTask
 from ganzoo.metrics.cache import atomic_save, cache_dir, file_sha256, load_saved, tensor_sha256
+from ganzoo.metrics.protocols import CLEAN, INCEPTION_LEGACY, OFFLINE_DOMAIN
 
 INCEPTION_ENV = "GANZOO_INCEPTION_WEIGHTS"
 INCEPTION_FILE = Path(URL_INCEPTION_V3).name
@@ -45,6 +49,15 @@ INCEPTION_FILE = Path(URL_INCEPTION_V3).name
 INCEPTION_SHA256 = "6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2"
 INCEPTION_NAME = "ganzoo-inception-v3-compat"
 DOMAIN_PREFIX = "ganzoo-cnn"
+#: held-out accuracy the domain CNN must reach on data whose registration declares none
+DEFAULT_ACCURACY_TARGET = 0.9
+TARGET_ENV = "GANZOO_EXTRACTOR_TARGET"
+CLEAN_ENV = "GANZOO_CLEAN_WEIGHTS"
+#: clean-fid's TorchScript Inception-v3, which it downloads from NVIDIA's StyleGAN2-ADA files
+CLEAN_FILE = "inception-2015-12-05.pt"
+CLEAN_URL = ("https://nvlabs-fi-cdn.nvidia.com/stylegan2-ada-pytorch/pretrained/metrics/"
+             + CLEAN_FILE)
+CLEAN_NAME = "ganzoo-clean-fid-inception"
 
 
 @dataclass(frozen=True)
@@ -61,12 +74,14 @@ class FeatureExtractor:
     weights_sha256: str
     description: str
     layers: Mapping[str, str]
+    protocol: str
     channels: int | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
 
     def record(self, metric_key: str) -> dict[str, Any]:
         """How a figure read from ``metric_key``'s layer was measured."""
         return {
+            "protocol": self.protocol,
             "extractor": self.description,
             "extractor_sha256": self.weights_sha256[:12],
             "feature_layer": self.layers[metric_key],
@@ -146,6 +161,7 @@ def inception_extractor(path: Path) -> FeatureExtractor:
         weights_sha256=file_sha256(path),
         description="inception-v3 (torch-fidelity)",
         layers={"fid": "2048", "kid": "2048", "prc": "2048", "isc": "logits_unbiased"},
+        protocol=INCEPTION_LEGACY,
         channels=3,
     )
 
@@ -242,11 +258,28 @@ def _cached_extractor_info(path: Path) -> dict[str, Any] | None:
     return None
 
 
+def accuracy_target(declared: float | None) -> float:
+    """The held-out accuracy a domain CNN must reach: ``$GANZOO_EXTRACTOR_TARGET`` if set,
+    else the dataset's ``extractor_accuracy_target``, else :data:`DEFAULT_ACCURACY_TARGET`."""
+    given = os.environ.get(TARGET_ENV)
+    if given:
+        try:
+            target = float(given)
+        except ValueError:
+            target = -1.0
+        if not 0 <= target <= 1:
+            raise GanzooError(
+                f"${TARGET_ENV} must be an accuracy between 0 and 1, e.g. 0.8 (got {given!r})."
+            )
+        return target
+    return DEFAULT_ACCURACY_TARGET if declared is None else declared
+
+
 def _train_extractor(images: Tensor, labels: Tensor, data_sha: str, path: Path,
-                     device: str) -> dict[str, Any]:
+                     device: str, target: float) -> dict[str, Any]:
     """Train the domain CNN and cache it at ``path``; returns its training record."""
     net, info = domain_cnn.train_domain_cnn(images, labels, device=device)
-    info = {**info, "data_sha256": data_sha}
+    info = {**info, "data_sha256": data_sha, "accuracy_target": target}
     atomic_save({
         "config": {"in_channels": images.shape[1], "num_classes": info["num_classes"]},
         "image_size": list(images.shape[-2:]),
@@ -256,17 +289,39 @@ def _train_extractor(images: Tensor, labels: Tensor, data_sha: str, path: Path,
     return info
 
 
+def check_accuracy(dataset: str, info: dict[str, Any], target: float, path: Path) -> None:
+    """Refuse an extractor whose held-out accuracy falls short of ``target``: features of a
+    poor classifier make figures that do not rank generators reliably."""
+    if info["val_accuracy"] >= target:
+        return
+    raise GanzooError(
+        f"ganzoo's domain CNN for {dataset!r} reached {info['val_accuracy']:.4f} accuracy on "
+        f"its {info.get('val_samples', 'held-out')} held-out training images, below its "
+        f"target of {target}, so it was not used and nothing was measured. It is cached at "
+        f"{path}; it is retrained when the data or ganzoo/metrics/domain_cnn.py change, or "
+        f"when that file is deleted (rm {path}). For data on which no small CNN reaches the "
+        f"target, set a lower one for the measurement (e.g. {TARGET_ENV}=0.6 ganzoo eval "
+        "...; it is recorded with every figure) or declare extractor_accuracy_target in the "
+        "dataset's registration; or measure with Inception-v3 instead (--protocol "
+        "inception-legacy --inception-weights PATH)."
+    )
+
+
 def domain_extractor(
     dataset: str, images: Tensor, labels: Tensor, *,
-    root: Path | None = None, device: str = "cpu",
+    root: Path | None = None, device: str = "cpu", target: float | None = None,
 ) -> FeatureExtractor:
     """ganzoo's domain CNN for ``dataset``: trained on ``images``/``labels`` once, then
-    loaded from the cache; registered with torch-fidelity under a name holding its hash."""
+    loaded from the cache; refused below its accuracy target (:func:`accuracy_target` of
+    the dataset's declared ``target``); registered with torch-fidelity under a name holding
+    its hash."""
+    target = accuracy_target(target)
     data_sha = tensor_sha256(images, labels)
     path = cache_dir(root) / "extractors" / f"{extractor_key(data_sha)}.pt"
     info = _cached_extractor_info(path)
     if info is None:
-        info = _train_extractor(images, labels, data_sha, path, device)
+        info = _train_extractor(images, labels, data_sha, path, device, target)
+    check_accuracy(dataset, info, target, path)
     sha = file_sha256(path)
     name = f"{DOMAIN_PREFIX}-{sha[:12]}"
     _register(name, DomainFeatureExtractor)
@@ -276,30 +331,131 @@ def domain_extractor(
         weights_sha256=sha,
         description=f"ganzoo domain CNN ({dataset} train)",
         layers={"fid": "pool", "kid": "pool", "prc": "pool", "isc": "logits_unbiased"},
+        protocol=OFFLINE_DOMAIN,
         details={"extractor_val_accuracy": info["val_accuracy"],
+                 "extractor_accuracy_target": target,
                  "extractor_train_samples": info["train_samples"]},
     )
 
 
+class CleanFeatureExtractor(FeatureExtractorBase):
+    """clean-fid's Inception-v3 for torch-fidelity: each uint8 image resized by clean-fid's
+    ``clean`` resizer (PIL bicubic to 299×299, in float, per channel) and read by its
+    TorchScript network, whose 2048 pool features are returned as ``2048``."""
+
+    def __init__(self, name: str, features_list: list[str],
+                 feature_extractor_weights_path: str | None = None, **kwargs: Any):
+        super().__init__(name, features_list)
+        from cleanfid.inception_torchscript import InceptionV3W
+        from cleanfid.resize import build_resizer
+
+        vassert(feature_extractor_weights_path is not None,
+                "the clean protocol needs feature_extractor_weights_path")
+        folder = str(Path(feature_extractor_weights_path).parent)
+        self.net = InceptionV3W(folder, download=False)
+        self.resize = build_resizer("clean")
+        self.requires_grad_(False)
+        self.eval()
+
+    @staticmethod
+    def get_provided_features_list() -> tuple[str, ...]:
+        return ("2048",)
+
+    @staticmethod
+    def get_default_feature_layer_for_metric(metric: str) -> str:
+        return "2048"
+
+    @staticmethod
+    def can_be_compiled() -> bool:
+        return False
+
+    @staticmethod
+    def get_dummy_input_for_compile() -> None:
+        return None
+
+    def forward(self, x: Tensor) -> tuple[Tensor, ...]:
+        vassert(x.dtype == torch.uint8 and x.dim() == 4, "Expecting a uint8 batch B×C×H×W")
+        resized = [torch.from_numpy(self.resize(image.permute(1, 2, 0).cpu().numpy()))
+                   for image in x]
+        batch = torch.stack(resized).permute(0, 3, 1, 2).to(x.device)
+        return (self.net(batch),)
+
+
+def clean_weights_path() -> Path:
+    """clean-fid's network file: ``$GANZOO_CLEAN_WEIGHTS``, else the torch hub cache."""
+    given = os.environ.get(CLEAN_ENV)
+    return Path(given).expanduser() if given else inception_hub_path().with_name(CLEAN_FILE)
+
+
+def clean_extractor() -> FeatureExtractor:
+    """The ``clean`` protocol's extractor; refused, saying what to install, when clean-fid
+    or its network file is missing (it is never downloaded here)."""
+    try:
+        import cleanfid
+    except ImportError:
+        raise GanzooError(
+            "The clean protocol measures with the clean-fid package, which is not installed. "
+            "Install it with pip install 'torch-ganzoo[clean]' (or pip install clean-fid), "
+            "or choose another --protocol (offline-domain, inception-legacy)."
+        ) from None
+    path = clean_weights_path()
+    if path.name != CLEAN_FILE or not path.is_file():
+        raise GanzooError(
+            f"The clean protocol needs clean-fid's Inception-v3 file {CLEAN_FILE}, not found "
+            f"at {path}. Download {CLEAN_URL} on a machine with internet and copy it to "
+            f"{inception_hub_path().with_name(CLEAN_FILE)}, or set ${CLEAN_ENV} to its path "
+            f"(the file keeps its name). ganzoo does not download it."
+        )
+    _register(CLEAN_NAME, CleanFeatureExtractor)
+    return FeatureExtractor(
+        fidelity_name=CLEAN_NAME,
+        weights_path=path,
+        weights_sha256=file_sha256(path),
+        description=f"inception-v3 (clean-fid {getattr(cleanfid, '__version__', '?')})",
+        layers={"fid": "2048", "kid": "2048", "prc": "2048"},
+        protocol=CLEAN,
+        channels=3,
+        details={"resize": "clean-fid: PIL bicubic to 299×299, float"},
+    )
+
+
+def _domain_for(task: MetricTask) -> FeatureExtractor:
+    """The domain CNN of the task's data, or an error saying how to get an extractor."""
+    labeled = _labeled_images(task.train_data(), task.spec) if task.train_data else None
+    if labeled is None:
+        labels = "class labels for its targets" if task.spec.paired else "class labels"
+        raise GanzooError(
+            f"Image metrics on dataset {task.dataset!r} need a feature extractor. The "
+            f"standard Inception-v3 weights were not found (looked in {inception_hub_path()} "
+            f"and ${INCEPTION_ENV}), and {task.dataset!r} has no {labels} to train ganzoo's "
+            f"domain extractor on. Download {URL_INCEPTION_V3} on a machine with "
+            "internet and pass --inception-weights PATH (or copy the file to the torch hub "
+            "path above), or evaluate on a labeled dataset such as mnist-5k."
+        )
+    images, labels = labeled
+    return domain_extractor(task.dataset, images, labels, root=task.cache_dir,
+                            device=task.device, target=task.extractor_target)
+
+
 def choose_extractor(task: MetricTask) -> FeatureExtractor:
-    """Inception-v3 when its weights are present, else the domain CNN of the task's data."""
+    """The extractor of ``task.protocol``; without one, Inception-v3 when its weights are
+    present, else the domain CNN of the task's data."""
     def choose() -> FeatureExtractor:
+        if task.protocol == CLEAN:
+            return clean_extractor()
+        if task.protocol == OFFLINE_DOMAIN:
+            return _domain_for(task)
         path = inception_weights_path(task.inception_weights)
         if path is not None:
             return inception_extractor(path)
-        labeled = _labeled_images(task.train_data(), task.spec) if task.train_data else None
-        if labeled is None:
-            labels = "class labels for its targets" if task.spec.paired else "class labels"
+        if task.protocol == INCEPTION_LEGACY:
             raise GanzooError(
-                f"Image metrics on dataset {task.dataset!r} need a feature extractor. The "
-                f"standard Inception-v3 weights were not found (looked in {inception_hub_path()} "
-                f"and ${INCEPTION_ENV}), and {task.dataset!r} has no {labels} to train ganzoo's "
-                f"domain extractor on. Download {URL_INCEPTION_V3} on a machine with "
-                "internet and pass --inception-weights PATH (or copy the file to the torch hub "
-                "path above), or evaluate on a labeled dataset such as mnist-5k."
+                f"The {INCEPTION_LEGACY} protocol needs torch-fidelity's Inception-v3 "
+                f"weights, which were not found (looked in {inception_hub_path()} and "
+                f"${INCEPTION_ENV}). Download {URL_INCEPTION_V3} on a machine with internet "
+                "and pass --inception-weights PATH (or copy it to the torch hub path above), "
+                f"or measure with --protocol {OFFLINE_DOMAIN}."
             )
-        images, labels = labeled
-        return domain_extractor(task.dataset, images, labels, root=task.cache_dir,
-                                device=task.device)
+        return _domain_for(task)
 
     return task.memo("feature-extractor", choose)

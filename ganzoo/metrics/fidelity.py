@@ -26,6 +26,7 @@ from torch_fidelity.metric_prc import prc_featuresdict_to_metric
 from torch_fidelity.utils import create_feature_extractor, get_featuresdict_from_dataset
 
 from ganzoo.data.spec import DataSpec
+from ganzoo.errors import GanzooError
 from ganzoo.metrics.base import Measurement, Metric, MetricTask
 from ganzoo.metrics.cache import cache_dir, load_array, save_array, tensor_sha256
 from ganzoo.metrics.features import FeatureExtractor, choose_extractor
@@ -111,7 +112,7 @@ def _run_fidelity(task: MetricTask, keys: set[str]) -> dict[str, Any]:
     """torch-fidelity's metric ``keys`` (``isc``, ``fid``, ``kid``, ``prc``), extracting
     features once per input."""
     extractor = choose_extractor(task)
-    layers = {key: extractor.layers[key] for key in keys}
+    layers = {key: extractor.layers[key] for key in keys if key in extractor.layers}
     cuda = str(task.device).startswith("cuda")
     net = create_feature_extractor(
         extractor.fidelity_name, sorted(set(layers.values())), cuda=cuda,
@@ -151,10 +152,16 @@ class FidelityMetric(Metric):
         return spec.is_image
 
     def compute(self, task: MetricTask) -> Measurement:
+        extractor = choose_extractor(task)
+        if self.fidelity_key not in extractor.layers:
+            raise GanzooError(
+                f"The metric {self.name!r} is not measured under the {extractor.protocol} "
+                f"protocol: its extractor ({extractor.description}) has no layer for it. "
+                "Leave it out (--metrics fid,kid,...) or choose another --protocol."
+            )
         keys = {m.fidelity_key for m in task.requested if isinstance(m, FidelityMetric)}
         keys.add(self.fidelity_key)
         result = task.memo(("torch-fidelity", frozenset(keys)), lambda: _run_fidelity(task, keys))
-        extractor: FeatureExtractor = result["extractor"]
         values = {ours: float(result["figures"][theirs])
                   for ours, theirs in self.fidelity_figures.items()}
         counts = {"num_generated": result["num_generated"]}

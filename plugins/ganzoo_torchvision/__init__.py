@@ -16,6 +16,7 @@ DATASETS = (
         summary="MNIST, 60,000 train / 10,000 test handwritten digits, labeled",
         offline=False,
         source="torchvision.datasets.MNIST: <data root>/MNIST/raw/*-ubyte",
+        extractor_accuracy_target=0.98,
     ),
     DatasetInfo(
         name="fashion-mnist",
@@ -24,6 +25,7 @@ DATASETS = (
         summary="Fashion-MNIST, 60,000 train / 10,000 test clothing images, labeled",
         offline=False,
         source="torchvision.datasets.FashionMNIST: <data root>/FashionMNIST/raw/*-ubyte",
+        extractor_accuracy_target=0.88,
     ),
     DatasetInfo(
         name="cifar10",
@@ -32,6 +34,7 @@ DATASETS = (
         summary="CIFAR-10, 50,000 train / 10,000 test 32×32 photos, labeled",
         offline=False,
         source="torchvision.datasets.CIFAR10: <data root>/cifar-10-batches-py/",
+        extractor_accuracy_target=0.75,
     ),
     DatasetInfo(
         name="celeba",
