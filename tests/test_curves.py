@@ -18,8 +18,8 @@ import torch
 from PIL import Image
 
 from ganzoo import plots
-from ganzoo.api import (Measurement, Metric, MetricNotApplicableError, MetricTask, hookimpl,
-                        train)
+from ganzoo.api import (GanzooError, Measurement, Metric, MetricNotApplicableError, MetricTask,
+                        hookimpl, train)
 from ganzoo.plugins import load_plugins
 from ganzoo.testing.runs import checkpoint_tensors
 from ganzoo.training.evaluations import read_evaluations
@@ -70,7 +70,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     EVALUATED.clear()
     plugins = load_plugins(extra=[("listener", Listener)])
     _train(root / "measured", registry=plugins.registry, hooks=plugins.manager,
-           **{**MEASURED, "eval_metrics": ("fid", "noise")})
+           **{**MEASURED, "eval_metrics": ("fid", "noise"), "eval_protocol": "offline-domain"})
     _train(root / "plain")
     _train(root / "split", steps=2, **MEASURED)
     # what a run killed after an evaluation at step 3 (checkpoint at 2) leaves: a record
@@ -93,6 +93,7 @@ def test_a_run_records_its_figures_at_the_cadence(runs: Path) -> None:
         assert record["figures"]["fid"]["fid"] > 0
         how = record["measured_with"]["fid"]
         assert how["num_generated"] == 100 and how["checkpoint_step"] == record["step"]
+        assert how["protocol"] == "offline-domain"  # the run's eval_protocol
     assert [(step, figures) for step, figures in EVALUATED] == [
         (r["step"], r["figures"]) for r in records]
     assert not (runs / "plain" / "evaluations.jsonl").exists()
@@ -154,4 +155,10 @@ def test_a_cadence_in_seconds_and_the_cli(run_cli: Any, tmp_path: Path) -> None:
 def test_a_metric_that_does_not_apply_is_refused_before_training(tmp_path: Path) -> None:
     with pytest.raises(MetricNotApplicableError, match="'fid' does not apply"):
         train("gan", "ring8", out=tmp_path, steps=2, eval_every=1, eval_metrics=("fid",))
+    assert not (tmp_path / "checkpoints").exists()
+
+
+def test_an_unknown_protocol_is_refused_before_training(tmp_path: Path) -> None:
+    with pytest.raises(GanzooError, match="Unknown measuring protocol 'fast'"):
+        train("gan", "ring8", out=tmp_path, steps=2, eval_every=1, eval_protocol="fast")
     assert not (tmp_path / "checkpoints").exists()

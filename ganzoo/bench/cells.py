@@ -246,6 +246,7 @@ def train_config(cell: Cell, settings: Settings, data_kind: str, out: Path, *,
         trackers=trackers if cell.kind == TRAINED else (),
         eval_every=(settings.eval_every or 0) if cell.kind == TRAINED else 0,
         eval_metrics=settings.metrics,
+        eval_protocol=settings.protocol,
     )
 
 

@@ -217,6 +217,10 @@ def _plan_and_options(file: ConfigFile | None, config: TrainConfig,
               help="Metrics measured during training [default: every one that applies].")
 @click.option("--eval-samples", type=click.IntRange(min=2), default=DEFAULT_EVAL_SAMPLES,
               show_default=True, help="Generated samples per evaluation during training.")
+@click.option("--eval-protocol", metavar="NAME",
+              help="How image metrics measure during training: offline-domain, "
+                   "inception-legacy or clean [default: inception-legacy when its weights "
+                   "are installed, else offline-domain].")
 @click.option("--tracker", "trackers", multiple=True, metavar="NAME[:KEY=VALUE]",
               help="Also log to this tracker (repeatable): tensorboard, mlflow, wandb; see "
                    "'ganzoo list tracker'. metrics.jsonl is always written.")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import torch
 from rich.console import Console
@@ -31,6 +31,9 @@ from ganzoo.files import WriteError, atomic_write_text, check_writable
 from ganzoo.metrics.base import Measurement, Metric, MetricNotApplicableError, MetricTask
 from ganzoo.metrics.protocols import check_protocol
 from ganzoo.registry import DISABLE_ENV, Entry, Registry
+
+if TYPE_CHECKING:
+    from ganzoo.training.run import LoadedRun
 
 REFERENCE_SPLIT = "test"
 HELD_OUT_SPLIT = "train"
@@ -213,6 +216,25 @@ def _task(
     )
 
 
+def run_task(
+    run: LoadedRun, info: DatasetInfo, split: str, reference: Dataset, *,
+    num_samples: int | None, device: str, seed: int, protocol: str | None = None,
+    inception_weights: Path | str | None = None, cache_dir: Path | None = None,
+) -> MetricTask:
+    """The task measuring ``run``'s generator against ``reference`` (its dataset's
+    ``split``): latent vectors drawn from ``seed``; an image-to-image run translates the
+    reference inputs, so outputs and targets line up."""
+    def sampler(n: int) -> Tensor:
+        if run.plan.conditioning == "image":
+            return run.sample(n, inputs=task.reference_inputs(limit=n), seed=seed)
+        return run.sample(n, seed=seed)
+
+    task = _task(info, sampler, reference, run.spec, run.plan.conditioning, split,
+                 data_root=run.data_root, num_samples=num_samples, device=device, seed=seed,
+                 inception_weights=inception_weights, cache_dir=cache_dir, protocol=protocol)
+    return task
+
+
 def evaluate_run(
     run_dir: str | Path,
     metrics: list[str] | None = None,
@@ -252,16 +274,9 @@ def evaluate_run(
     chosen = resolve_metrics(registry, metrics, run.spec, conditioning, f"run {run_dir}")
     info = registry.get("dataset", run.plan.dataset).load()
     split = _reference_split(info)
-    reference = run.dataset(split)
-
-    def sampler(n: int) -> Tensor:
-        if conditioning == "image":
-            return run.sample(n, inputs=task.reference_inputs(limit=n), seed=seed)
-        return run.sample(n, seed=seed)
-
-    task = _task(info, sampler, reference, run.spec, conditioning, split,
-                 data_root=run.data_root, num_samples=num_samples, device=device, seed=seed,
-                 inception_weights=inception_weights, cache_dir=cache_dir, protocol=protocol)
+    task = run_task(run, info, split, run.dataset(split), num_samples=num_samples,
+                    device=device, seed=seed, inception_weights=inception_weights,
+                    cache_dir=cache_dir, protocol=protocol)
     console = console or Console(stderr=True)
     results = evaluate(
         task, chosen, skip_errors=metrics is None, console=console if progress else None,

@@ -71,6 +71,8 @@ class TrainConfig:
     #: metrics measured during training; ``None``: every one that applies
     eval_metrics: tuple[str, ...] | None = None
     eval_samples: int = DEFAULT_EVAL_SAMPLES
+    #: how image metrics measure during training (``None``: the automatic choice)
+    eval_protocol: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -112,6 +114,7 @@ class TrainConfig:
             compile=self.compile,
             eval_every=self.eval_every, eval_every_seconds=self.eval_every_seconds,
             eval_metrics=self.eval_metrics, eval_samples=self.eval_samples,
+            eval_protocol=self.eval_protocol,
         )
 
 
@@ -136,6 +139,7 @@ class RunOptions:
     eval_every_seconds: float = 0.0
     eval_metrics: tuple[str, ...] | None = None
     eval_samples: int = DEFAULT_EVAL_SAMPLES
+    eval_protocol: str | None = None
 
     @property
     def evaluates(self) -> bool:

@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch import Tensor
 
-from ganzoo.metrics.evaluate import (_as_json, _reference_split, _task, evaluate,
-                                     resolve_metrics)
+from ganzoo.metrics.evaluate import (_as_json, _reference_split, evaluate, resolve_metrics,
+                                     run_task)
+from ganzoo.metrics.protocols import check_protocol
 from ganzoo.plan import Plan
 from ganzoo.registry import Registry
 from ganzoo.training import checkpoint as ckpt
@@ -58,6 +58,7 @@ class Evaluations:
         self.plan, self.options, self.registry, self.device, self.path = (
             plan, options, registry, device, path)
         self.every, self.every_seconds = options.eval_every, options.eval_every_seconds
+        check_protocol(options.eval_protocol)
         self.metrics = resolve_metrics(
             registry, options.eval_metrics, plan.spec, plan.conditioning,
             f"the run in {options.run_dir} (--eval-metrics)")
@@ -116,16 +117,9 @@ class Evaluations:
                         plan_conditioning(plan), generator, self.device, step, self.registry)
         if self._reference is None:
             self._reference = run.dataset(self.split)
-
-        def sampler(n: int) -> Tensor:
-            if plan.conditioning == "image":
-                return run.sample(n, inputs=task.reference_inputs(limit=n), seed=SAMPLE_SEED)
-            return run.sample(n, seed=SAMPLE_SEED)
-
-        task = _task(self.info, sampler, self._reference, plan.spec, plan.conditioning,
-                     self.split, data_root=options.data_root,
-                     num_samples=options.eval_samples, device=str(self.device),
-                     seed=SAMPLE_SEED, inception_weights=None, cache_dir=None)
+        task = run_task(run, self.info, self.split, self._reference,
+                        num_samples=options.eval_samples, device=str(self.device),
+                        seed=SAMPLE_SEED, protocol=options.eval_protocol)
         results = evaluate(task, self.metrics, skip_errors=options.eval_metrics is None,
                            extra={"model": plan.model, "checkpoint_step": step,
                                   "during_training": True})

@@ -52,7 +52,7 @@ from ganzoo.training.config import RunOptions, TrainConfig
 RESUMABLE_CHANGES = frozenset({
     "steps", "out", "resume", "device", "data_root", "download",
     "log_every", "sample_every", "checkpoint_every", "trackers", "compile",
-    "eval_every", "eval_every_seconds", "eval_metrics", "eval_samples",
+    "eval_every", "eval_every_seconds", "eval_metrics", "eval_samples", "eval_protocol",
 })
 #: The same, as the user spells it (in messages).
 RESUMABLE_FLAGS = ("--steps, --out, --device, --data-root, --download, --tracker, --compile "
