@@ -166,7 +166,20 @@ def inception_extractor(path: Path) -> FeatureExtractor:
     )
 
 
-class DomainFeatureExtractor(FeatureExtractorBase):
+class EagerExtractor(FeatureExtractorBase):
+    """A torch-fidelity extractor that runs eagerly: torch-fidelity asks each one whether
+    it can be compiled, and these small or TorchScript networks gain nothing from it."""
+
+    @staticmethod
+    def can_be_compiled() -> bool:
+        return False
+
+    @staticmethod
+    def get_dummy_input_for_compile() -> None:
+        return None
+
+
+class DomainFeatureExtractor(EagerExtractor):
     """ganzoo's trained :class:`~ganzoo.metrics.domain_cnn.DomainCNN`, for torch-fidelity.
 
     Takes uint8 images (as torch-fidelity passes them), maps them to [-1, 1], resizes them
@@ -193,14 +206,6 @@ class DomainFeatureExtractor(FeatureExtractorBase):
     @staticmethod
     def get_default_feature_layer_for_metric(metric: str) -> str:
         return "logits_unbiased" if metric == "isc" else "pool"
-
-    @staticmethod
-    def can_be_compiled() -> bool:
-        return False
-
-    @staticmethod
-    def get_dummy_input_for_compile() -> None:
-        return None
 
     def forward(self, x: Tensor) -> tuple[Tensor, ...]:
         vassert(x.dtype == torch.uint8 and x.dim() == 4, "Expecting a uint8 batch B×C×H×W")
@@ -338,7 +343,7 @@ def domain_extractor(
     )
 
 
-class CleanFeatureExtractor(FeatureExtractorBase):
+class CleanFeatureExtractor(EagerExtractor):
     """clean-fid's Inception-v3 for torch-fidelity: each uint8 image resized by clean-fid's
     ``clean`` resizer (PIL bicubic to 299×299, in float, per channel) and read by its
     TorchScript network, whose 2048 pool features are returned as ``2048``."""
@@ -364,14 +369,6 @@ class CleanFeatureExtractor(FeatureExtractorBase):
     @staticmethod
     def get_default_feature_layer_for_metric(metric: str) -> str:
         return "2048"
-
-    @staticmethod
-    def can_be_compiled() -> bool:
-        return False
-
-    @staticmethod
-    def get_dummy_input_for_compile() -> None:
-        return None
 
     def forward(self, x: Tensor) -> tuple[Tensor, ...]:
         vassert(x.dtype == torch.uint8 and x.dim() == 4, "Expecting a uint8 batch B×C×H×W")
