@@ -197,7 +197,7 @@ def test_plugins_json_lists_builtins_with_versions(run_cli) -> None:
 def test_plugins_table(run_cli) -> None:
     result = run_cli("plugins")
     assert result.code == 0
-    assert "toy" in result.out and "2 datasets" in result.out and "loaded" in result.out
+    assert "toy" in result.out and "4 datasets" in result.out and "loaded" in result.out
 
 
 def test_read_only_commands_do_not_import_torch() -> None:

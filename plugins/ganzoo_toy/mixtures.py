@@ -3,6 +3,14 @@
 Points stay in their natural coordinates (not squashed to [-1, 1]) so that mode-coverage
 figures can be set beside the published VEEGAN/PacGAN tables.  Each dataset exposes its
 ``modes`` and ``std``, which the mode-coverage metric reads.
+
+``ring8`` and ``grid25`` are the geometry of PacGAN's code (fjxmlzn/PacGAN,
+synthetic_data_experiments/2D*_GAN&PacGAN/config.py; PacGAN follows VEEGAN's protocol),
+which GDPP's code (M-Elfeki/GDPP, gdppgan_Synthetic.py) shares.  WGAN-GP's toy code
+(igul222/improved_wgan_training, gan_toy.py) draws the same shapes and divides them by 1.414
+(ring) or 2.828 (grid), its "stdev", before training: the ``-wgangp`` variants, on which
+that code's penalty weight 0.1 was chosen.  Every variant has the same ratio of mode spacing
+to std, so mode coverage judges them alike; only the scale the nets see differs.
 """
 
 from __future__ import annotations
@@ -45,11 +53,28 @@ def grid_modes(values: tuple[float, ...] = (-4, -2, 0, 2, 4)) -> torch.Tensor:
     return torch.cartesian_prod(v, v)
 
 
-def ring8(*, split: str = "train", **_: object) -> MixtureDataset:
+#: What gan_toy.py divides its 8gaussians and 25gaussians datasets by.
+WGANGP_RING_SCALE, WGANGP_GRID_SCALE = 1.414, 2.828
+
+
+def _mixture(modes: torch.Tensor, std: float, split: str) -> MixtureDataset:
     _check_split(split)
-    return MixtureDataset(ring_modes(), 0.01, SAMPLES[split], SEEDS[split])
+    return MixtureDataset(modes, std, SAMPLES[split], SEEDS[split])
+
+
+def ring8(*, split: str = "train", **_: object) -> MixtureDataset:
+    return _mixture(ring_modes(), 0.01, split)
 
 
 def grid25(*, split: str = "train", **_: object) -> MixtureDataset:
-    _check_split(split)
-    return MixtureDataset(grid_modes(), 0.05, SAMPLES[split], SEEDS[split])
+    return _mixture(grid_modes(), 0.05, split)
+
+
+def ring8_wgangp(*, split: str = "train", **_: object) -> MixtureDataset:
+    """gan_toy.py's 8gaussians: radius 2, std 0.02, divided by 1.414."""
+    return _mixture(ring_modes(radius=2.0) / WGANGP_RING_SCALE, 0.02 / WGANGP_RING_SCALE, split)
+
+
+def grid25_wgangp(*, split: str = "train", **_: object) -> MixtureDataset:
+    """gan_toy.py's 25gaussians: {-4, ..., 4}², std 0.05, divided by 2.828."""
+    return _mixture(grid_modes() / WGANGP_GRID_SCALE, 0.05 / WGANGP_GRID_SCALE, split)
