@@ -37,9 +37,9 @@ def test_the_recipe_has_the_papers_settings():
     assert points.g_optimizer == points.d_optimizer == OptimizerSpec("adam", 1e-4, (0.8, 0.999))
     assert (points.batch_size["points"], points.latent_dim["points"]) == (200, 2)
     G, D = points.generator_for("points"), points.discriminator_for("points")
-    assert (G.name, dict(G.options)) == ("mlp", {"hidden": 400, "depth": 4})
+    assert (G.name, dict(G.options)) == ("mlp", {"hidden": 400, "depth": 4, "norm": "batch"})
     assert (D.name, dict(D.options)) == ("packed", {"inner": "mlp", "pack": 2, "hidden": 200,
-                                                    "depth": 3})
+                                                    "depth": 3, "maxout": 5})
     image = recipe.for_data("image")
     assert image.d_optimizer == OptimizerSpec("adam", 2e-4, (0.5, 0.999))
     assert image.batch_size["image"] % 2 == 0

@@ -20,7 +20,10 @@ CGAN = Recipe(
           "learning rates and dropout; with convolutions we follow DCGAN's Adam lr 2e-4, "
           "beta1 0.5. Needs a labeled dataset. The paper has no CIFAR-10 or CelebA model; the "
           "cifar10 preset follows DCGAN's there: 128 base channels in G and D, batch 128. "
-          "celeba has no labels, so the recipe refuses it.",
+          "celeba has no labels, so the recipe refuses it. The paper has no 2-D experiment; "
+          "on points the recipe keeps the mlp defaults. Its figures there are not comparable "
+          "with unconditional models': G is told which mode to draw (seed 0, grid25, 3,000 "
+          "steps, batch 256: 25 modes, 97.2% high quality).",
 )
 
 

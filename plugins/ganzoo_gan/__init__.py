@@ -2,6 +2,13 @@
 
 from ganzoo.api import OptimizerSpec, PartChoice, Recipe, hookimpl
 
+#: PacGAN's toy nets (fjxmlzn/PacGAN, synthetic_data_experiments/*/config.py and the ALI
+#: bricks it builds on): G 4 hidden layers of 400, batchnorm, ReLU; D 3 of 200 maxout units
+#: of 5 pieces; Adam lr 1e-4, beta1 0.8.  Its GAN row (Table 1) is this, unpacked.
+TOY_GENERATOR = PartChoice("mlp", {"hidden": 400, "depth": 4, "norm": "batch"})
+TOY_DISCRIMINATOR = {"hidden": 200, "depth": 3, "maxout": 5}
+TOY_ADAM = OptimizerSpec("adam", lr=1e-4, betas=(0.8, 0.999))
+
 GAN = Recipe(
     name="gan",
     summary="The original GAN: MLPs, non-saturating generator loss",
@@ -11,7 +18,13 @@ GAN = Recipe(
     discriminator={"points": "mlp", "image": "mlp"},
     g_optimizer=OptimizerSpec("adam", lr=2e-4, betas=(0.5, 0.999)),
     d_optimizer=OptimizerSpec("adam", lr=2e-4, betas=(0.5, 0.999)),
-    presets={"cifar10": {
+    presets={"points": {
+        "generator": {"points": TOY_GENERATOR},
+        "discriminator": {"points": PartChoice("mlp", TOY_DISCRIMINATOR)},
+        "g_optimizer": TOY_ADAM,
+        "d_optimizer": TOY_ADAM,
+        "batch_size": {"points": 100},
+    }, "cifar10": {
         "generator": {"image": PartChoice("mlp", {"hidden": 8000, "depth": 2})},
         "discriminator": {"image": PartChoice("mlp", {"hidden": 1600, "depth": 2})},
         "batch_size": {"image": 100},
@@ -24,7 +37,17 @@ GAN = Recipe(
           "lr 2e-4, beta1 0.5 (theirs SGD, lr 0.025 decayed, momentum 0.5 to 0.7); z "
           "Gaussian. The paper's convolutional CIFAR-10 model and its 48-px face set (TFD) "
           "are not what the mlp parts build; celeba keeps the image defaults (hidden 256, "
-          "depth 3, batch 64).",
+          "depth 3, batch 64). The paper has no 2-D experiment; on points (ring8, grid25) "
+          "the preset is the GAN row of PacGAN's Table 1, the toy baseline of the "
+          "mode-collapse papers (fjxmlzn/PacGAN synthetic_data_experiments config.py): G 4 "
+          "hidden layers of 400 with batchnorm and ReLU on a 2-D Gaussian z, D 3 hidden "
+          "layers of 200 maxout units (5 pieces), Adam lr 1e-4, betas (0.8, 0.999), batch "
+          "100; differs: PyTorch's default init (theirs N(0, 0.02)), samples from G's "
+          "moving average, 3,000 updates in the bench (theirs 400k). Measured here (seed 0, "
+          "3,000 steps, batch 256, 'ganzoo eval RUN --metrics mode-coverage'): ring8 8 modes "
+          "/ 82.1% high quality, grid25 6 / 1.3% (mode dropping); the earlier defaults (mlp "
+          "128 wide, Adam 2e-4 beta1 0.5) gave 8 / 75.6% and 20 / 3.0%. The bench figures "
+          "over 3 seeds are in docs/results.md.",
 )
 
 

@@ -24,7 +24,10 @@ LSGAN = Recipe(
           "dcgan parts build; on images the recipe uses the DCGAN nets of the authors' later "
           "experiments (improved_LSGAN code: 64 base channels, batch 64, Adam 2e-4, beta1 "
           "0.5, z of 100), which are today's defaults on celeba (64 px) and the cifar10 "
-          "preset's (64 base channels; the default up to 32 px is 32). MLPs serve points.",
+          "preset's (64 base channels; the default up to 32 px is 32). MLPs serve points: "
+          "the paper's mixture-of-Gaussians figure (a ring of 8, after Unrolled GAN) states "
+          "no nets or optimizer for it, so the recipe keeps the mlp parts' defaults (3 "
+          "hidden layers of 128) and its own Adam 2e-4, beta1 0.5.",
 )
 
 
