@@ -38,8 +38,13 @@ IMAGES = "images"
 #: channels for 28 px), `ganzoo bench --models dcgan,wgan` with a fresh cache trains dcgan
 #: for 42 s and wgan (5 critic updates each) for 2.6 min and ends in 3 min 28 s, feature
 #: extractor, evaluations and reports included, with FID real data 0.13 < dcgan 2.6 <
-#: wgan 8.1 < untrained 172.  Points: ring8's modes have a std of 0.01, and gan needs about
-#: 3,000 updates to put most samples within 3 std of all 8 of them (16 s; wgan-gp 78 s).
+#: wgan 8.1 < untrained 172.  At 1,500 updates dcgan's digits are readable, wgan's mostly
+#: not: weight clipping (0.01) with RMSprop at lr 5e-5, a quarter of dcgan's Adam 2e-4, makes
+#: WGAN learn several times slower per update (how many updates its digits need was not
+#: measured on this CPU: a 4,500-update run did not fit the session).  Points: ring8's modes
+#: have a std of 0.01; after 3,000 updates every point recipe covers at least 7 of the 8 in
+#: docs/results.md's bench (3 seeds), though no unconditional one converges on grid25; a cell
+#: takes 2-3 min for gan with PacGAN's toy nets, about 80 s for wgan-gp, 15 s for lsgan.
 DEFAULT_STEPS = {"image": 1500, "points": 3000}
 
 BUDGET_DEFINITION = (
@@ -48,7 +53,10 @@ BUDGET_DEFINITION = (
     "data, the same whatever each recipe would pick. Each generator update follows the "
     "recipe's n_critic discriminator updates, so discriminator updates (steps × n_critic) "
     "and wall time differ between models; both are recorded beside the figures. Untrained "
-    "rows are the same generators at step 0."
+    "rows are the same generators at step 0. At the image default WGAN with weight "
+    "clipping (RMSprop lr 5e-5, clip 0.01) learns several times slower per update than "
+    "dcgan and draws mostly unreadable digits: its row shows a slow recipe at a short "
+    "budget, not its best."
 )
 _PLURAL = {"image": "images"}
 
