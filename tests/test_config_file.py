@@ -79,7 +79,7 @@ def test_a_toml_request_trains_with_its_settings(run_cli, tmp_path):
     plan = saved["plan"]
     assert (plan["model"], plan["loss"]["name"], plan["seed"], plan["batch_size"]) == (
         "gan", "hinge", 3, 16)
-    assert plan["generator"]["options"] == {"hidden": 8, "depth": 2}
+    assert plan["generator"]["options"] == {"hidden": 8, "depth": 2, "norm": "batch"}  # gan's preset
     assert plan["discriminator"]["options"]["hidden"] == 8 and plan["regularizers"] == []
     assert saved["config"]["steps"] == 4
     assert load_checkpoint(tmp_path / "run/checkpoints/last.pt")["step"] == 4
@@ -92,7 +92,7 @@ def test_flags_given_override_the_file_and_defaults_do_not(run_cli, tmp_path):
                     "--g-opt", "hidden=12", "--reg", "weight-clipping")
     assert shown["plan"]["model"] == "wgan"  # MODEL on the command line wins
     assert shown["plan"]["seed"] == 5
-    assert shown["plan"]["generator"]["options"] == {"hidden": 12, "depth": 2}  # key by key
+    assert shown["plan"]["generator"]["options"] == {"hidden": 12, "depth": 2, "norm": "none"}
     assert [r["name"] for r in shown["plan"]["regularizers"]] == ["weight-clipping"]
     # flags left at their defaults keep the file's values
     assert shown["config"]["steps"] == 4 and shown["plan"]["loss"]["name"] == "hinge"

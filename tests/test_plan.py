@@ -73,7 +73,7 @@ def _train(plugins: Any, out: Path, steps: int, resume: bool = False) -> Any:
 def test_the_plan_is_fully_resolved_and_round_trips(versions):
     plan = resolve_plan(TrainConfig("drifting", "ring8"), versions[1].registry)
     assert plan.generator == PartChoice("drifting-mlp", {"hidden": 16})
-    assert plan.discriminator.options == {"hidden": 16, "depth": 3, "norm": "none"}
+    assert plan.discriminator.options == {"hidden": 16, "depth": 3, "norm": "none", "maxout": 0}
     assert plan.loss == PartChoice("non-saturating", {})
     assert plan.method.name == "adversarial" and plan.batch_size == 32
     assert Plan.from_dict(json.loads(json.dumps(plan.to_dict()))) == plan
@@ -215,7 +215,8 @@ def test_a_run_from_before_recorded_plans_keeps_the_choices_it_described(tmp_pat
     plan = read_plan(out, get_registry())
     assert plan.regularizers == (PartChoice("gradient-penalty", {"weight": 10.0}),)
     assert plan.g_optimizer.betas == plan.d_optimizer.betas == (0.0, 0.9)
-    assert plan.discriminator == PartChoice("mlp", {"hidden": 128, "depth": 3, "norm": "none"})
+    assert plan.discriminator == PartChoice("mlp", {"hidden": 128, "depth": 3, "norm": "none",
+                                                   "maxout": 0})
     assert (plan.n_critic, plan.batch_size, plan.latent_dim) == (5, 8, 2)
     assert train("wgan-gp", "ring8", steps=3, out=out, batch_size=8, resume=True).steps == 3
     rewritten = json.loads(config.read_text())["plan"]

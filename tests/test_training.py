@@ -272,7 +272,8 @@ def test_train_command_plans_trains_and_summarizes(run_cli, tmp_path):
     assert result.code == 0, result.err
     assert "non-saturating" in result.out and "Done" in result.out and "run" in result.out
     record = json.loads((out / "config.json").read_text())
-    assert record["plan"]["generator"] == {"name": "mlp", "options": {"hidden": 16, "depth": 3}}
+    assert record["plan"]["generator"] == {"name": "mlp",
+                                           "options": {"hidden": 16, "depth": 4, "norm": "batch"}}
     assert record["config"]["regularizers"] == []
 
     again = run_cli("train", "gan", "--dataset", "ring8", "--out", str(out))
