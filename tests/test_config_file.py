@@ -79,7 +79,7 @@ def test_a_toml_request_trains_with_its_settings(run_cli, tmp_path):
     plan = saved["plan"]
     assert (plan["model"], plan["loss"]["name"], plan["seed"], plan["batch_size"]) == (
         "gan", "hinge", 3, 16)
-    assert plan["generator"]["options"] == {"hidden": 8, "depth": 2, "norm": "batch"}  # gan's preset
+    assert plan["generator"]["options"] == {"hidden": 8, "depth": 2, "norm": "batch"}
     assert plan["discriminator"]["options"]["hidden"] == 8 and plan["regularizers"] == []
     assert saved["config"]["steps"] == 4
     assert load_checkpoint(tmp_path / "run/checkpoints/last.pt")["step"] == 4

@@ -158,8 +158,8 @@ def _tests(kinds: tuple[str, ...], values: dict[str, str]) -> str:
     for kind in kinds:
         template = TEMPLATES / f"test_{kind}.py.tmpl"
         if template.exists():
-            blocks.append(_render(template.name, model_dataset=_model_dataset(kinds, values["name"]),
-                                  **values))
+            dataset = _model_dataset(kinds, values["name"])
+            blocks.append(_render(template.name, model_dataset=dataset, **values))
     return _join(blocks)
 
 

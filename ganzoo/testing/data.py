@@ -1,8 +1,8 @@
 """Contracts of datasets and metrics.
 
 - A dataset builds each split it declares (or says which files are missing), and yields
-  what its spec promises: finite floating tensors of its shape (images in [-1, 1]), class labels below
-  ``num_classes``, input images of ``input_shape`` for paired data.
+  what its spec promises: finite floating tensors of its shape (images in [-1, 1]), class
+  labels below ``num_classes``, input images of ``input_shape`` for paired data.
 - A metric says which data it applies to, and measures real data standing in for a
   generator: figures it declares (``figures``), finite, with a record of how it measured.
 """
