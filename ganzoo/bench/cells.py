@@ -36,15 +36,17 @@ IMAGES = "images"
 #: Generator updates per cell when --steps is not given, per kind of data: the same for
 #: every model.  Images: on an idle 2-core CPU at batch 64 (dcgan parts at their 32 base
 #: channels for 28 px), `ganzoo bench --models dcgan,wgan` with a fresh cache trains dcgan
-#: for 42 s and wgan (5 critic updates each) for 2.6 min and ends in 3 min 28 s, feature
-#: extractor, evaluations and reports included, with FID real data 0.13 < dcgan 2.6 <
-#: wgan 8.1 < untrained 172.  At 1,500 updates dcgan's digits are readable, wgan's mostly
-#: not: weight clipping (0.01) with RMSprop at lr 5e-5, a quarter of dcgan's Adam 2e-4, makes
-#: WGAN learn several times slower per update (how many updates its digits need was not
-#: measured on this CPU: a 4,500-update run did not fit the session).  Points: ring8's modes
-#: have a std of 0.01; after 3,000 updates every point recipe covers at least 7 of the 8 in
-#: docs/results.md's bench (3 seeds), though no unconditional one converges on grid25; a cell
-#: takes 2-3 min for gan with PacGAN's toy nets, about 80 s for wgan-gp, 15 s for lsgan.
+#: for 25 s and wgan (5 critic updates each) for 79 s and ends in 2 min 5 s, feature
+#: extractor, evaluations and reports included, with FID real data 0.17 < dcgan 11.3 <
+#: wgan 24.3 < untrained 1060 (2026-11-28).  At 1,500 updates dcgan's digits are readable,
+#: wgan's mostly not: weight clipping (0.01) with RMSprop at lr 5e-5, a quarter of dcgan's
+#: Adam 2e-4, makes WGAN learn about 3x slower per update.  Measured with
+#: `ganzoo train wgan --dataset mnist-5k --steps 6000 --eval-every 750 --eval-metrics fid`
+#: (5.5 min): FID 24.3 at 1,500, 14.0 at 3,000, 10.6 at 4,500 (dcgan's 1,500-update
+#: figure, and readable digits), 8.9 at 6,000.  Points: ring8's modes have a std of 0.01;
+#: after 3,000 updates every point recipe covers at least 7 of the 8 in docs/results.md's
+#: bench (3 seeds), though no unconditional one converges on grid25; a cell takes 2-3 min
+#: for gan with PacGAN's toy nets, about 80 s for wgan-gp, 15 s for lsgan.
 DEFAULT_STEPS = {"image": 1500, "points": 3000}
 
 BUDGET_DEFINITION = (
@@ -54,9 +56,10 @@ BUDGET_DEFINITION = (
     "recipe's n_critic discriminator updates, so discriminator updates (steps × n_critic) "
     "and wall time differ between models; both are recorded beside the figures. Untrained "
     "rows are the same generators at step 0. At the image default WGAN with weight "
-    "clipping (RMSprop lr 5e-5, clip 0.01) learns several times slower per update than "
-    "dcgan and draws mostly unreadable digits: its row shows a slow recipe at a short "
-    "budget, not its best."
+    "clipping (RMSprop lr 5e-5, clip 0.01) learns about 3× slower per update than dcgan "
+    "and draws mostly unreadable digits: on mnist-5k it needs about 4,500 updates to reach "
+    "dcgan's FID at 1,500 (measured on a 2-core CPU), so its row shows a slow recipe at a "
+    "short budget, not its best."
 )
 _PLURAL = {"image": "images"}
 
