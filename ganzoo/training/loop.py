@@ -94,13 +94,17 @@ def locked_run_folder(paths: RunPaths, resume: bool) -> Iterator[bool]:
 
     The folder is checked under the lock, where no other process can change it; a folder
     without a lock file is checked first as well, so that a folder which is not a run
-    folder is refused untouched.
+    folder is refused untouched.  Under torchrun only the main process checks and tells the
+    others: their own look could see the files it has begun to write.
     """
+    if not distributed.is_main_process():
+        yield distributed.from_main(None)
+        return
     if not (paths.root / LOCK_FILE).exists():
         check_run_folder(paths, resume)
     with hold_run_folder(paths.root):
         remove_leftovers(paths)
-        yield check_run_folder(paths, resume)
+        yield distributed.from_main(check_run_folder(paths, resume))
 
 
 @contextmanager
