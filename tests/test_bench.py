@@ -259,6 +259,28 @@ def test_cli_default_budget_follows_the_kind_of_data(
         ("mnist-5k", DEFAULT_STEPS["image"], default_batch_size("image"))]
 
 
+def test_image_size_resizes_image_data_only_and_is_recorded(
+    run_cli: Any, tmp_path: Path, no_training: list[Any]
+) -> None:
+    result = run_cli("bench", "--models", "sngan", "--datasets", "ring8,mnist-5k",
+                     "--image-size", "32", "--no-references", "--quiet", "--out", str(tmp_path))
+    assert result.code == 2, result.err  # the spy failed every cell
+    assert [(p.dataset, p.image_size) for p, _ in no_training] == [
+        ("ring8", None), ("mnist-5k", 32)]
+    report = (tmp_path / "report.md").read_text()
+    assert "--image-size 32" in report and "images resized to 32×32" in report
+    again = run_cli("bench", "--models", "sngan", "--datasets", "ring8,mnist-5k",
+                    "--no-references", "--quiet", "--out", str(tmp_path))
+    assert again.code != 0 and "image_size: 32 → default" in again.err
+
+
+def test_image_size_without_image_data_is_refused(run_cli: Any, tmp_path: Path) -> None:
+    result = run_cli("bench", "--models", "gan", "--datasets", "ring8", "--image-size", "32",
+                     "--out", str(tmp_path / "b"))
+    assert result.code == 2 and "--image-size resizes image datasets" in result.err
+    assert not (tmp_path / "b").exists()
+
+
 def test_a_misspelled_part_option_is_refused_before_the_out_folder_records_it(
     run_cli: Any, tmp_path: Path, no_training: list[Any]
 ) -> None:

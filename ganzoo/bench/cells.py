@@ -85,6 +85,8 @@ class Settings:
     every model's generator / discriminator builder (e.g. a smaller ``base_channels`` for
     all convolutional models).  ``eval_every`` measures every trained cell during training
     every that many generator updates, with the bench's metrics: the report's curves.
+    ``image_size`` resizes every image dataset (trained cells and references alike) to that
+    side; point data is left as it is.
     """
 
     steps: int | None = None
@@ -96,12 +98,16 @@ class Settings:
     eval_every: int | None = None
     #: the image metrics' measuring protocol (``None``: the automatic choice)
     protocol: str | None = None
+    image_size: int | None = None
 
     def steps_for(self, data_kind: str) -> int:
         return self.steps or DEFAULT_STEPS[data_kind]
 
     def batch_size_for(self, data_kind: str) -> int:
         return self.batch_size or default_batch_size(data_kind)
+
+    def image_size_for(self, data_kind: str) -> int | None:
+        return self.image_size if data_kind == "image" else None
 
     def describe(self, kinds: Iterable[str]) -> str:
         """The budget on these kinds of data in words, e.g. ``generator updates per cell:
@@ -115,7 +121,9 @@ class Settings:
                 return f"{next(iter(values.values())):,}"
             return describe_defaults(values)
 
-        return f"generator updates per cell: {show(steps)}; batch size: {show(batch)}"
+        size = (f"; images resized to {self.image_size}×{self.image_size}"
+                if self.image_size and "image" in kinds else "")
+        return f"generator updates per cell: {show(steps)}; batch size: {show(batch)}{size}"
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -134,6 +142,7 @@ class Settings:
             discriminator_options=dict(data.get("discriminator_options") or {}),
             eval_every=data.get("eval_every"),
             protocol=data.get("protocol"),
+            image_size=data.get("image_size"),
         )
 
     def differences(self, other: "Settings") -> list[str]:
@@ -248,6 +257,7 @@ def train_config(cell: Cell, settings: Settings, data_kind: str, out: Path, *,
         dataset=cell.dataset,
         steps=settings.steps_for(data_kind) if cell.kind == TRAINED else 0,
         batch_size=settings.batch_size_for(data_kind),
+        image_size=settings.image_size_for(data_kind),
         seed=cell.seed,
         generator_options=dict(settings.generator_options),
         discriminator_options=dict(settings.discriminator_options),

@@ -90,6 +90,8 @@ class BenchRequest:
             parts.append(f"--eval-every {s.eval_every}")
         if s.protocol is not None:
             parts.append(f"--protocol {s.protocol}")
+        if s.image_size is not None:
+            parts.append(f"--image-size {s.image_size}")
         parts += [f"--g-opt {k}={v}" for k, v in s.generator_options.items()]
         parts += [f"--d-opt {k}={v}" for k, v in s.discriminator_options.items()]
         if self.device != "cpu":
@@ -115,8 +117,12 @@ def validate(request: BenchRequest, registry: Registry) -> None:
         raise GanzooError("No datasets given. Name at least one, e.g. --datasets mnist-5k.")
     for model in request.models:
         registry.get("model", model)
-    for dataset in request.datasets:
-        registry.get("dataset", dataset)
+    kinds = {registry.get("dataset", d).load().spec.kind for d in request.datasets}
+    if request.settings.image_size is not None and "image" not in kinds:
+        raise GanzooError(
+            f"--image-size resizes image datasets, but {', '.join(request.datasets)} hold "
+            "points; drop --image-size or add an image dataset such as mnist-5k."
+        )
     for metric in request.settings.metrics or ():
         registry.get("metric", metric)
     for tracker in request.trackers:
@@ -138,7 +144,8 @@ def validate(request: BenchRequest, registry: Registry) -> None:
         raise GanzooError("--address names a Ray cluster: add --executor ray.")
     for flag, value in (("--steps", request.settings.steps),
                         ("--batch-size", request.settings.batch_size),
-                        ("--eval-every", request.settings.eval_every)):
+                        ("--eval-every", request.settings.eval_every),
+                        ("--image-size", request.settings.image_size)):
         if value is not None and value < 1:
             raise GanzooError(f"{flag} must be at least 1 (got {value}).")
     if request.settings.num_samples is not None and request.settings.num_samples < 2:
@@ -400,12 +407,18 @@ class BenchRunner:
     def _evaluate_real(self, cell: Cell) -> dict[str, dict[str, Any]]:
         from ganzoo.metrics.evaluate import evaluate_real
 
-        return evaluate_real(cell.dataset, **self._metric_options())
+        return evaluate_real(cell.dataset, image_size=self._image_size(cell),
+                             **self._metric_options())
 
     def _evaluate_images(self, cell: Cell) -> dict[str, dict[str, Any]]:
         from ganzoo.metrics.evaluate import evaluate_images
 
-        return evaluate_images(cell.source, cell.dataset, **self._metric_options())
+        return evaluate_images(cell.source, cell.dataset, image_size=self._image_size(cell),
+                               **self._metric_options())
+
+    def _image_size(self, cell: Cell) -> int | None:
+        kind = self.registry.get("dataset", cell.dataset).load().spec.kind
+        return self.request.settings.image_size_for(kind)
 
     @contextmanager
     def _progress(self, total: int) -> Iterator[Callable[[int, str], None]]:

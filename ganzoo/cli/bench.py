@@ -55,6 +55,10 @@ def _names(text: str) -> list[str]:
               help="Also measure another generator's samples (a folder of PNG/JPEG files or "
                    "an .npz) as a row NAME, on every bench dataset or on DATASET "
                    "(repeatable).")
+@click.option("--image-size", type=int, default=None, metavar="N",
+              help="Resize every image dataset to N×N for all models and references (point "
+                   "data stays as it is), e.g. 32 for sngan, biggan and progan on 28-px "
+                   "digits: their nets need a side of 4·2^k.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("bench"),
               show_default=True, help="Output folder; re-running with it resumes.")
@@ -77,7 +81,7 @@ def bench_command(
     models: str, datasets: str, steps: int | None, seeds: int, batch_size: int | None,
     g_opt: tuple[str, ...], d_opt: tuple[str, ...], metrics: str | None,
     num_samples: int | None, eval_every: int | None, protocol: str | None,
-    images: tuple[str, ...], device: str, out: Path,
+    images: tuple[str, ...], image_size: int | None, device: str, out: Path,
     no_references: bool, trackers: tuple[str, ...], jobs: int, executor: str,
     address: str | None, quiet: bool,
 ) -> None:
@@ -92,7 +96,7 @@ def bench_command(
     Re-running with the same --out resumes: finished cells are skipped and an interrupted
     cell continues from its checkpoint. Models, datasets and seeds may be added; a folder
     started with other --steps, --batch-size, --g-opt, --d-opt, --metrics, --num-samples,
-    --eval-every or --protocol is refused, since its figures would not compare. Part
+    --eval-every, --protocol or --image-size is refused, since its figures would not compare. Part
     options a model cannot take are refused before anything runs; when no trained cell
     finishes, the command fails. With --eval-every the report also draws each model's main
     figure over training. --include-images adds rows measuring other generators' samples.
@@ -100,7 +104,7 @@ def bench_command(
     \b
       ganzoo bench --models dcgan,wgan
       ganzoo bench --models gan,wgan-gp --datasets ring8,grid25 --seeds 3
-      ganzoo bench --models dcgan,wgan,sngan --seeds 3 --jobs 2
+      ganzoo bench --models dcgan,wgan,sngan --seeds 3 --jobs 2 --image-size 32
       ganzoo bench --models sngan,biggan --datasets cifar10 --device cuda --executor ray
       ganzoo bench --models dcgan --include-images other-gan=samples.npz
     """
@@ -120,6 +124,7 @@ def bench_command(
             discriminator_options=parse_options(d_opt, "--d-opt"),
             eval_every=eval_every,
             protocol=protocol,
+            image_size=image_size,
         ),
         out=out,
         device=device,
