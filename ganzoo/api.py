@@ -92,6 +92,8 @@ _EXPORTS: dict[str, str] = {
     "TrainConfig": "ganzoo.training.config",
     "RunResult": "ganzoo.training.loop",
     "LoadedRun": "ganzoo.training.run",
+    # describing a dataset's samples in words (the ganzoo_dataset_attributes hook)
+    "Describer": "ganzoo.arithmetic",
     "BenchRequest": "ganzoo.bench.runner",
     "Settings": "ganzoo.bench.cells",
 }

@@ -18,6 +18,9 @@ saved, samples drawn, the generator measured, run finished, a bench cell finishe
 finished.  Trackers (``--tracker``) are objects implementing these, registered for the
 length of a run.  A lifecycle hook that raises is reported once and skipped for the rest
 of the run: a broken tracker never stops training.
+
+**Query hooks** are asked when a command needs a plugin's answer: which words describe a
+dataset's samples (``ganzoo sample --arithmetic``).
 """
 
 from __future__ import annotations
@@ -129,11 +132,26 @@ def ganzoo_bench_finished(out: Path, rows: list[dict[str, Any]]) -> None:
     """A bench wrote its reports under ``out``; ``rows`` holds every cell's row."""
 
 
+# -- queries: asked when a command needs a plugin's answer --------------------------------
+
+@hookspec(firstresult=True)
+def ganzoo_dataset_attributes(dataset: str) -> Any:
+    """How samples of ``dataset`` are described in words, for ``ganzoo sample --arithmetic
+    "thick seven - thin seven + thin one"``: a :class:`ganzoo.arithmetic.Describer` (from
+    ``ganzoo.api``), or ``None`` for datasets the plugin does not describe; the first answer
+    wins."""
+
+
+#: hooks the core asks a question through (not fired during runs: trackers cannot take them)
+QUERY_HOOKS: tuple[str, ...] = ("ganzoo_dataset_attributes",)
+
+
 def _names(prefix: str, exclude: str = "") -> tuple[str, ...]:
     return tuple(n for n in list(globals()) if n.startswith(prefix) and
                  not (exclude and n.startswith(exclude)))
 
 
 REGISTRATION_HOOKS: tuple[str, ...] = _names("ganzoo_register_")
-LIFECYCLE_HOOKS: tuple[str, ...] = _names("ganzoo_", exclude="ganzoo_register_")
-HOOK_NAMES: tuple[str, ...] = REGISTRATION_HOOKS + LIFECYCLE_HOOKS
+LIFECYCLE_HOOKS: tuple[str, ...] = tuple(
+    n for n in _names("ganzoo_", exclude="ganzoo_register_") if n not in QUERY_HOOKS)
+HOOK_NAMES: tuple[str, ...] = REGISTRATION_HOOKS + LIFECYCLE_HOOKS + QUERY_HOOKS

@@ -99,6 +99,112 @@ def save_strip(walks: Tensor, path: str | Path, reference: Tensor | None = None,
     _save(fig, path)
 
 
+def save_walk_gif(walks: Tensor, path: str | Path, reference: Tensor | None = None,
+                  frame_ms: int = 100) -> None:
+    """Save latent walks (``rows, steps, *sample_shape``) as an animated GIF that goes
+    forth and back and loops: frame ``s`` shows every walk at step ``s``, images as one grid
+    (a walk per cell), 2-D points as one dot per walk over the real data and the walks'
+    faint paths."""
+    import numpy as np
+    from PIL import Image
+
+    walks = walks.detach().float().cpu()
+    rows, steps = walks.shape[:2]
+    order = [*range(steps), *range(steps - 2, 0, -1)]
+    if walks.dim() == 5:
+        from torchvision.utils import make_grid
+
+        mode = "L" if walks.shape[2] == 1 else "RGB"
+        frames = [Image.fromarray(make_grid(
+            walks[:, s], nrow=max(1, math.ceil(math.sqrt(rows))), padding=2, normalize=True,
+            value_range=(-1, 1)).mul(255).round().byte().permute(1, 2, 0).numpy()).convert(mode)
+            for s in order]
+    elif walks.dim() == 3 and walks.shape[2] == 2:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        fig, ax = _figure()
+        canvas = FigureCanvasAgg(fig)
+        _points_axes(ax, reference, walks.flatten(0, 1), "")
+        for walk in walks:
+            ax.plot(walk[:, 0], walk[:, 1], "-", linewidth=0.8, alpha=0.3)
+        dots = ax.scatter(walks[:, 0, 0], walks[:, 0, 1], s=25, c="tab:blue", zorder=3)
+        frames = []
+        for s in order:
+            dots.set_offsets(walks[:, s].numpy())
+            canvas.draw()
+            frames.append(Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB"))
+    else:
+        raise ValueError(f"save_walk_gif draws image or 2-D point walks; got shape {tuple(walks.shape)}")
+    with atomic_writer(path, fsync=False) as handle:
+        frames[0].save(handle, format="GIF", save_all=True, append_images=frames[1:],
+                       duration=frame_ms, loop=0)
+
+
+def _picture(image: Tensor) -> Any:
+    """An image in [-1, 1] (``C, H, W``) as the array ``imshow`` draws, in [0, 1]."""
+    x = (image.detach().float().cpu().clamp(-1, 1) + 1) / 2
+    return x[0].numpy() if x.shape[0] == 1 else x.permute(1, 2, 0).numpy()
+
+
+def save_arithmetic(exemplars: Sequence[Tensor], means: Tensor, labels: Sequence[str],
+                    results: Tensor, path: str | Path, reference: Tensor | None = None) -> None:
+    """Latent arithmetic as the DCGAN paper's figure 7 lays it out: per term a column headed
+    by its sign and words, up to three exemplars above the image of their mean latent; then
+    ``=`` and the results in a square, the exact result in its middle (``results[0]``; the
+    others have noise added).  For 2-D points: one colour per term over the real data
+    (exemplars small, their mean's output large), the results as black crosses, the exact
+    one a star."""
+    import torch
+
+    results = results.detach().float().cpu()
+    if means.dim() == 2:
+        fig, ax = _figure()
+        everything = torch.cat([t.detach().float().cpu() for t in (*exemplars, means, results)])
+        _points_axes(ax, reference, everything, "")
+        for i, (points, mean, label) in enumerate(zip(exemplars, means, labels)):
+            colour = f"C{i % 10}"
+            ax.scatter(points[:, 0], points[:, 1], s=12, c=colour, alpha=0.6, linewidths=0)
+            ax.scatter([mean[0]], [mean[1]], s=80, c=colour, marker="o", label=label)
+        ax.scatter(results[1:, 0], results[1:, 1], s=30, c="k", marker="x")
+        ax.scatter(results[:1, 0], results[:1, 1], s=160, c="k", marker="*", label="= result")
+        ax.legend(loc="upper right", fontsize="small")
+        _save(fig, path)
+        return
+    from matplotlib.figure import Figure
+
+    shown = min(3, max(len(e) for e in exemplars))
+    side = max(1, math.ceil(math.sqrt(len(results))))
+    terms, nrows = len(means), max(shown + 1, side)
+    fig = Figure(figsize=(1.1 * (terms + side) + 0.5, 1.1 * nrows + 0.3), dpi=100,
+                 layout="constrained")
+    grid = fig.add_gridspec(nrows, terms + 1 + side, width_ratios=[1] * terms + [0.4] + [1] * side)
+    gray = {"cmap": "gray", "vmin": 0, "vmax": 1}
+    for col, (examples, mean, label) in enumerate(zip(exemplars, means, labels)):
+        top = nrows - 1 - min(shown, len(examples))
+        for row, image in enumerate(examples[:shown], start=top):
+            ax = fig.add_subplot(grid[row, col])
+            ax.imshow(_picture(image), **gray)
+            ax.set_axis_off()
+            if row == top:
+                ax.set_title(label, fontsize="small")
+        ax = fig.add_subplot(grid[nrows - 1, col])
+        ax.imshow(_picture(mean), **gray)
+        ax.set_axis_off()
+        ax.set_title("mean" if len(examples) else label, fontsize="x-small")
+    ax = fig.add_subplot(grid[nrows - 1, terms])
+    ax.text(0.5, 0.5, "=", fontsize="xx-large", ha="center", va="center")
+    ax.set_axis_off()
+    middle = len(results) // 2
+    order = [*range(1, middle + 1), 0, *range(middle + 1, len(results))]
+    for place, index in enumerate(order):
+        ax = fig.add_subplot(grid[nrows - side + place // side, terms + 1 + place % side])
+        ax.imshow(_picture(results[index]), **gray)
+        ax.set_axis_off()
+        if index == 0:
+            ax.set_title("result", fontsize="x-small")
+    _save(fig, path)
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 

@@ -7,8 +7,12 @@ models, input | output pairs for image-to-image models, a scatter over the real 
 points); ``.pt`` and ``.npy`` write the raw samples.  ``--interpolate`` writes latent walks
 instead: a strip of ``--steps`` columns per walk (or, for points, lines over the data);
 ``--code NAME`` writes a sweep of one latent code the same way (a column per value), and
-``--code NAME=VALUE`` fixes a code.  ``--truncation T`` draws the noise within ±T (BigGAN's
-truncation trick), for every model with a latent vector.
+``--code NAME=VALUE`` fixes a code; walks and sweeps to a ``.gif`` animate (a frame per
+step, forth and back).  ``--truncation T`` draws the noise within ±T (BigGAN's
+truncation trick), for every model with a latent vector.  ``--save-latents z.pt`` keeps the
+latents of the samples drawn, by index; ``--arithmetic "3,7,12 - 5,9 + 20" --latents z.pt``
+(or ``"thick seven - thin seven + thin one"`` where a plugin describes the data) does the
+DCGAN paper's latent vector arithmetic (:mod:`ganzoo.arithmetic`).
 The output is checked before anything is drawn: never one of the run's own files, never a
 folder, always somewhere writable; it is written atomically.
 """
@@ -22,7 +26,7 @@ import click
 
 from ganzoo.errors import GanzooError
 
-FORMATS = (".png", ".pt", ".npy")
+FORMATS = (".png", ".gif", ".pt", ".npy")
 
 
 def load_image(path: Path, shape: tuple[int, ...]) -> Any:
@@ -95,8 +99,8 @@ def check_output(out: Path, run_dir: Path) -> None:
 
     if out.suffix.lower() not in FORMATS:
         raise GanzooError(
-            f"Cannot tell what to write to {out}: use a .png (picture), .pt or .npy "
-            "(raw samples) file name."
+            f"Cannot tell what to write to {out}: use a .png (picture), .gif (animated "
+            "walks), .pt or .npy (raw samples) file name."
         )
     if RunPaths(run_dir).owns(out):
         raise GanzooError(
@@ -107,13 +111,57 @@ def check_output(out: Path, run_dir: Path) -> None:
     check_writable(out)
 
 
+def check_latent_options(out: Path, run_dir: Path, *, walk: bool, arithmetic: str | None,
+                         save_latents: Path | None, latents_file: Path | None,
+                         class_: int | None) -> None:
+    """Refuse combinations of walks, arithmetic and saved latents that do not make sense."""
+    if out.suffix.lower() == ".gif" and not walk:
+        raise GanzooError(
+            f"--out {out}: a .gif animates walks; add --interpolate (or sweep a --code NAME), "
+            "or write a .png."
+        )
+    if arithmetic and (walk or class_ is not None):
+        raise GanzooError(
+            "--arithmetic makes its own picture, with the classes of its terms: drop "
+            f"{'--interpolate/--code NAME' if walk else '--class'}."
+        )
+    if latents_file and not arithmetic:
+        raise GanzooError("--latents gives the exemplars of --arithmetic; add --arithmetic "
+                          "\"3,7,12 - 5,9 + 20\" (indices of the saved samples).")
+    if save_latents:
+        if walk or arithmetic:
+            raise GanzooError("--save-latents keeps the latents of a plain draw (a grid): "
+                              "drop --interpolate, --code NAME and --arithmetic.")
+        if save_latents.suffix.lower() != ".pt":
+            raise GanzooError(f"--save-latents {save_latents}: latents are saved as a .pt file.")
+        check_output(save_latents, run_dir)
+
+
+def _arithmetic(run: Any, expression: str, out: Path, latents_file: Path | None, pool: int,
+                seed: int, truncation: float | None) -> None:
+    from ganzoo import arithmetic, plots
+
+    result = arithmetic.arithmetic(run, expression, latents_file=latents_file, pool=pool,
+                                   seed=seed, truncation=truncation)
+    exemplars, means, results = arithmetic.decode(run, result, truncation)
+    if out.suffix.lower() == ".png":
+        reference = _reference_points(run) if not run.spec.is_image else None
+        plots.save_arithmetic(exemplars, means, result.labels, results, out, reference)
+    else:
+        _save_raw(results, out)
+    click.echo(f"Wrote {len(results)} results of {expression!r} to {out} (the exact one "
+               "first, then variants with noise added)")
+
+
 @click.command("sample")
 @click.argument("run_dir", metavar="RUN_DIR|MODEL.safetensors", type=click.Path(path_type=Path))
 @click.option("-n", "count", type=click.IntRange(min=1),
               help="How many samples (default 64), or walks with --interpolate (default 8); "
-                   "with --input, one output per input image.")
+                   "with --input, one output per input image; with a described "
+                   "--arithmetic, samples drawn to find each term's exemplars (default 2048).")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
-              help="Output file: .png (picture), .pt or .npy (raw samples).")
+              help="Output file: .png (picture), .gif (animated walks), .pt or .npy (raw "
+                   "samples).")
 @click.option("--class", "class_", type=int, help="Class to draw (class-conditional models).")
 @click.option("--input", "inputs", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
               help="Input image (image-to-image models; repeatable).")
@@ -126,11 +174,21 @@ def check_output(out: Path, run_dir: Path) -> None:
 @click.option("--code", "codes", multiple=True, metavar="NAME[=VALUE]",
               help="A latent code (InfoGAN's): NAME sweeps it, a column per value; NAME=VALUE "
                    "fixes it (repeatable); an unknown NAME lists the model's codes.")
+@click.option("--save-latents", type=click.Path(path_type=Path, dir_okay=False),
+              metavar="FILE.pt", help="Also save the samples' latent vectors (and classes) by "
+                                      "sample index, to reuse them with --arithmetic.")
+@click.option("--arithmetic", metavar="EXPR",
+              help="Latent vector arithmetic: \"3,7,12 - 5,9 + 20\" (indices of --latents) or "
+                   "\"thick seven - thin seven + thin one\" (data a plugin describes); each "
+                   "term is the mean of its exemplars' latents.")
+@click.option("--latents", "latents_file", type=click.Path(path_type=Path, dir_okay=False),
+              metavar="FILE.pt", help="Latents --save-latents wrote, for --arithmetic indices.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", default="cpu", show_default=True)
 def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | None,
                    inputs: tuple[Path, ...], interpolate: bool, steps: int,
-                   truncation: float | None, codes: tuple[str, ...], seed: int,
+                   truncation: float | None, codes: tuple[str, ...], save_latents: Path | None,
+                   arithmetic: str | None, latents_file: Path | None, seed: int,
                    device: str) -> None:
     """Draw samples from the trained run in RUN_DIR, or from an exported generator.
 
@@ -142,6 +200,10 @@ def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | No
       ganzoo sample runs/dcgan-mnist-5k --interpolate --steps 12 --out walks.png
       ganzoo sample runs/biggan-mnist-5k --truncation 0.5 --out truncated.png
       ganzoo sample runs/infogan-mnist-5k --code c1 --code c2=1 --out c1-sweep.png
+      ganzoo sample runs/dcgan-mnist-5k --interpolate --out walks.gif
+      ganzoo sample runs/dcgan-mnist-5k -n 64 --out grid.png --save-latents z.pt
+      ganzoo sample runs/dcgan-mnist-5k --arithmetic "3,7,12 - 5,9 + 20" --latents z.pt --out sum.png
+      ganzoo sample runs/dcgan-mnist-5k --arithmetic "thick seven - thin seven + thin one" --out sum.png
     """
     if run_dir.is_file() and run_dir.suffix.lower() != ".safetensors":
         raise GanzooError(f"{run_dir} is a file: give a run folder, or a .safetensors file "
@@ -150,15 +212,21 @@ def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | No
     swept, fixed = parse_codes(codes)
     if swept and interpolate:
         raise GanzooError("--interpolate and a swept --code NAME each make a strip: pick one.")
+    check_latent_options(out, run_dir, walk=interpolate or bool(swept), arithmetic=arithmetic,
+                         save_latents=save_latents, latents_file=latents_file, class_=class_)
     import torch
 
     from ganzoo import plots
+    from ganzoo.arithmetic import save_latents as save_latent_file
     from ganzoo.export import is_exported, load_exported
     from ganzoo.training.previews import match_channels
     from ganzoo.training.run import load_run
 
     run = (load_exported if is_exported(run_dir) else load_run)(run_dir, device=device)
     image_cond = run.plan.conditioning == "image"
+    if save_latents and run.latent_space is None:
+        raise GanzooError(f"--save-latents: the model {run.plan.model!r} has no latent vectors "
+                          "to save (it maps input images to outputs).")
     if inputs and not image_cond:
         raise GanzooError(
             f"--input is for image-to-image models; {run.plan.model!r} "
@@ -181,11 +249,16 @@ def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | No
             strips = run.sweep(swept, count or 8, steps, labels=class_, seed=seed,  # type: ignore[arg-type]
                                truncation=truncation, codes=fixed)
             what = f"rows sweeping code {swept!r} over {strips.shape[1]} values"
-        if png:
-            plots.save_strip(strips, out, reference=_reference_points(run) if points else None)
+        if png or out.suffix.lower() == ".gif":
+            save = plots.save_strip if png else plots.save_walk_gif
+            save(strips, out, reference=_reference_points(run) if points else None)
         else:
             _save_raw(strips, out)
         click.echo(f"Wrote {len(strips)} {what} to {out}")
+        return
+
+    if arithmetic:
+        _arithmetic(run, arithmetic, out, latents_file, count or 2048, seed, truncation)
         return
 
     n = count or 64
@@ -205,11 +278,16 @@ def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | No
     else:
         if labels is None and run.num_classes and png and not points:
             labels, nrow = torch.arange(n) % run.num_classes, run.num_classes
-        samples = run.sample(n, labels=labels, seed=seed, truncation=truncation, codes=fixed)
+        latents, cond = run.draw(n, labels=labels, seed=seed, truncation=truncation, codes=fixed)
+        samples = run.generate(latents, cond, truncation=truncation)
+        if save_latents and latents is not None:
+            save_latent_file(save_latents, latents, cond if run.num_classes else None, run,
+                             seed=seed, truncation=truncation, codes=fixed)
         if png and points:
             plots.save_scatter(samples, out, reference=_reference_points(run))
         elif png:
             plots.save_image_grid(samples, out, nrow=nrow)
     if not png:
         _save_raw(samples, out)
-    click.echo(f"Wrote {len(samples)} samples to {out}")
+    click.echo(f"Wrote {len(samples)} samples to {out}"
+               + (f", their latents to {save_latents}" if save_latents else ""))

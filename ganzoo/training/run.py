@@ -400,12 +400,20 @@ class LoadedRun:
         or ``n``).  ``truncation`` (the truncation trick) and ``codes`` (named latent codes
         set to values, InfoGAN's) shape the latent vectors, as :meth:`latents` says.
         """
+        latents, cond = self.draw(n, labels=labels, inputs=inputs, seed=seed,
+                                  truncation=truncation, codes=codes)
+        return self.generate(latents, cond, batch_size, truncation)
+
+    def draw(self, n: int, *, labels: Tensor | int | None = None,
+             inputs: Tensor | None = None, seed: int = 0, truncation: float | None = None,
+             codes: Mapping[str, float] | None = None) -> tuple[Tensor | None, Tensor | None]:
+        """The latent vectors and conditions :meth:`sample` feeds the generator, drawn the
+        same way (``ganzoo sample --save-latents`` keeps them to reuse exemplars)."""
         if inputs is not None and len(inputs) > 1:
             n = len(inputs)
         rng = torch.Generator().manual_seed(seed)
         latents = self._latents(n, rng, truncation, codes)
-        cond = self._conditions(n, labels, inputs, rng)
-        return self.generate(latents, cond, batch_size, truncation)
+        return latents, self._conditions(n, labels, inputs, rng)
 
     def sweep(self, code: str, rows: int, steps: int = 10, *, labels: Tensor | int | None = None,
               seed: int = 0, truncation: float | None = None,

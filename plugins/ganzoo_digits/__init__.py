@@ -31,3 +31,17 @@ def ganzoo_register_datasets(registry):
         source=MNIST_SOURCE + "; outlines computed from each digit",
         extractor_accuracy_target=0.97,  # its targets are mnist-5k's digits
     ))
+
+
+@hookimpl
+def ganzoo_dataset_attributes(dataset):
+    """Words for mnist-5k's samples (attributes.py), for ``ganzoo sample --arithmetic
+    "thick seven - thin seven + thin one"``: the digit is the class, the rest is measured."""
+    if dataset != "mnist-5k":
+        return None
+    from ganzoo.api import Describer
+    from ganzoo_digits import attributes
+
+    return Describer(parse=attributes.parse,
+                     levels=lambda images: attributes.levels(attributes.measure(images)),
+                     class_key="digit", class_names=attributes.DIGIT_NAMES)
