@@ -214,7 +214,8 @@ def save_latents(path: Path, latents: Tensor, labels: Tensor | None, run: Loaded
 
 def load_latents(path: Path, run: LoadedRun) -> dict[str, Any]:
     """A file :func:`save_latents` wrote, checked against ``run``'s latent vectors."""
-    advice = f"write one with: ganzoo sample {run.run_dir} -n 64 --out grid.png --save-latents {path}"
+    advice = (f"write one with: ganzoo sample {run.run_dir} -n 64 --out grid.png "
+              f"--save-latents {path}")
     try:
         record = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
@@ -384,6 +385,12 @@ def arithmetic(run: LoadedRun, expression: str, *, latents_file: Path | None = N
         raise GanzooError(
             f"The model {run.plan.model!r} has no latent vector to do arithmetic on: it maps "
             "input images to outputs (its noise is dropout)."
+        )
+    if run.plan.conditioning not in ("none", "class"):
+        raise GanzooError(
+            f"--arithmetic adds latent vectors of models drawing from noise (and a class); "
+            f"{run.plan.model!r} also takes {run.plan.conditioning} conditions, which the "
+            "terms cannot combine."
         )
     terms = parse_expression(expression)
     resolved: dict[int, Resolved] = {}

@@ -134,7 +134,8 @@ def save_walk_gif(walks: Tensor, path: str | Path, reference: Tensor | None = No
             canvas.draw()
             frames.append(Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB"))
     else:
-        raise ValueError(f"save_walk_gif draws image or 2-D point walks; got shape {tuple(walks.shape)}")
+        raise ValueError(f"save_walk_gif draws image or 2-D point walks; got shape "
+                         f"{tuple(walks.shape)}")
     with atomic_writer(path, fsync=False) as handle:
         frames[0].save(handle, format="GIF", save_all=True, append_images=frames[1:],
                        duration=frame_ms, loop=0)

@@ -66,7 +66,7 @@ def identity_run(dim: int = 4, num_classes: int = 0) -> SimpleNamespace:
     """A stand-in for a LoadedRun whose generator returns its latent vector."""
     return SimpleNamespace(
         latent_space=LatentSpace(dim), num_classes=num_classes, run_dir=Path("toy"),
-        plan=SimpleNamespace(model="toy", dataset="toy"),
+        plan=SimpleNamespace(model="toy", dataset="toy", conditioning="none"),
         generate=lambda z, cond, truncation=None: z.clone())
 
 
@@ -84,6 +84,13 @@ def test_each_term_is_the_mean_of_its_exemplars(tmp_path):
     exemplars, means, results = arithmetic.decode(run, result)
     assert torch.equal(exemplars[1], z[3:4]) and torch.equal(results, result.results)
     assert torch.allclose(means[0], z[:3].mean(0))
+
+
+def test_models_with_other_conditions_are_refused():
+    run = identity_run()
+    run.plan.conditioning = "text"
+    with pytest.raises(GanzooError, match="also takes text conditions"):
+        arithmetic.arithmetic(run, "0")
 
 
 def test_variants_leave_named_codes_alone():
