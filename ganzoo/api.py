@@ -61,6 +61,9 @@ _EXPORTS: dict[str, str] = {
     "Measurement": "ganzoo.metrics.base",
     "MetricNotApplicableError": "ganzoo.metrics.base",
     "evaluate_images": "ganzoo.metrics.evaluate",
+    # ganzoo's domain CNN of a labeled dataset (trained once, cached), as a classifier
+    "domain_extractor": "ganzoo.metrics.features",
+    "DomainFeatureExtractor": "ganzoo.metrics.features",
     "RunInfo": "ganzoo.lifecycle",
     # building blocks for networks
     "init_normal_": "ganzoo.nn.init",
@@ -87,6 +90,12 @@ _EXPORTS: dict[str, str] = {
     "image_sizes": "ganzoo.data.images",
     "bad_files_error": "ganzoo.data.images",
     "LazyImages": "ganzoo.data.images",
+    # captions as character codes (text-conditioned models and captioned datasets)
+    "CAPTION_LENGTH": "ganzoo.data.text",
+    "CAPTION_ALPHABET": "ganzoo.data.text",
+    "encode_captions": "ganzoo.data.text",
+    "decode_captions": "ganzoo.data.text",
+    "dataset_captions": "ganzoo.data.text",
     # runs
     "Plan": "ganzoo.plan",
     "TrainConfig": "ganzoo.training.config",

@@ -46,14 +46,18 @@ def _optimizer(data: Mapping[str, Any]) -> OptimizerSpec:
 
 
 def _spec_dict(spec: DataSpec) -> dict[str, Any]:
-    return {"shape": list(spec.shape), "num_classes": spec.num_classes, "paired": spec.paired,
+    data = {"shape": list(spec.shape), "num_classes": spec.num_classes, "paired": spec.paired,
             "input_shape": list(spec.input_shape) if spec.input_shape else None}
+    if spec.captioned:
+        data["captioned"] = True  # recorded only when set: older plans stay as they were
+    return data
 
 
 def _spec(data: Mapping[str, Any]) -> DataSpec:
     inp = data.get("input_shape")
     return DataSpec(tuple(data["shape"]), int(data["num_classes"]), bool(data["paired"]),
-                    tuple(inp) if inp else None)
+                    tuple(inp) if inp else None,
+                    captioned=bool(data.get("captioned", False)))
 
 
 @dataclass(frozen=True)

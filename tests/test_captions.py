@@ -10,7 +10,16 @@ import pytest
 import torch
 
 from ganzoo.errors import GanzooError
-from ganzoo_digits.attributes import ATTRIBUTES, DIGIT_NAMES, TEMPLATES, THRESHOLDS, caption, levels, measure, parse
+from ganzoo_digits.attributes import (
+    ATTRIBUTES,
+    DIGIT_NAMES,
+    TEMPLATES,
+    THRESHOLDS,
+    caption,
+    levels,
+    measure,
+    parse,
+)
 from ganzoo_digits.bundled import mnist_5k_arrays, split_indices
 
 
@@ -47,10 +56,12 @@ def test_measured_at_28_px_whatever_the_image_size():
 def test_thresholds_are_quantiles_of_mnist_5k_train():
     images, _ = mnist_5k_arrays()
     values = measure(images[split_indices("mnist-5k", "train")])
-    assert torch.quantile(values["thickness"], 0.5).item() == pytest.approx(THRESHOLDS["thickness"][0], abs=0.01)
+    median = torch.quantile(values["thickness"], 0.5).item()
+    assert median == pytest.approx(THRESHOLDS["thickness"][0], abs=0.01)
     q = torch.quantile(values["slant"], torch.tensor([0.2, 0.6])).tolist()
     assert q == pytest.approx(list(THRESHOLDS["slant"]), abs=0.01)
-    share = {name: torch.bincount(level).float() / len(level) for name, level in levels(values).items()}
+    share = {name: torch.bincount(level).float() / len(level)
+             for name, level in levels(values).items()}
     assert share["thickness"].tolist() == pytest.approx([0.5, 0.5], abs=0.01)
     assert share["slant"].tolist() == pytest.approx([0.2, 0.4, 0.4], abs=0.01)
 
@@ -69,7 +80,8 @@ def test_caption_words_and_orders():
     assert caption(8, {"slant": 1}) == "an eight upright"
     texts = {caption(7, {"thickness": 1, "slant": 2}, random.Random(seed)) for seed in range(40)}
     assert "seven, thick, leaning right" in texts and len(texts) == len(TEMPLATES)
-    assert DIGIT_NAMES[2] == "two" and parse("A thin two, leaning left.") == {"digit": 2, "thickness": 0, "slant": 0}
+    assert DIGIT_NAMES[2] == "two"
+    assert parse("A thin two, leaning left.") == {"digit": 2, "thickness": 0, "slant": 0}
 
 
 def test_parse_refuses_unknown_and_doubled_words():

@@ -165,6 +165,9 @@ def _arithmetic(run: Any, expression: str, out: Path, latents_file: Path | None,
 @click.option("--class", "class_", type=int, help="Class to draw (class-conditional models).")
 @click.option("--input", "inputs", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
               help="Input image (image-to-image models; repeatable).")
+@click.option("--text", "texts", multiple=True, metavar="CAPTION",
+              help="A caption to draw from (text-to-image models such as gan-cls; repeatable: "
+                   "-n samples per caption, a row each).")
 @click.option("--interpolate", is_flag=True, help="Latent walks between random pairs of points.")
 @click.option("--steps", type=click.IntRange(min=2), default=10, show_default=True,
               help="Samples per walk with --interpolate, or values of a continuous --code.")
@@ -186,7 +189,8 @@ def _arithmetic(run: Any, expression: str, out: Path, latents_file: Path | None,
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", default="cpu", show_default=True)
 def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | None,
-                   inputs: tuple[Path, ...], interpolate: bool, steps: int,
+                   inputs: tuple[Path, ...], texts: tuple[str, ...], interpolate: bool,
+                   steps: int,
                    truncation: float | None, codes: tuple[str, ...], save_latents: Path | None,
                    arithmetic: str | None, latents_file: Path | None, seed: int,
                    device: str) -> None:
@@ -197,6 +201,7 @@ def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | No
       ganzoo sample dcgan-mnist.safetensors -n 64 --out grid.png
       ganzoo sample runs/cgan-mnist-5k --class 7 --out sevens.png
       ganzoo sample runs/pix2pix-edges2digits --input edges.png --out translated.png
+      ganzoo sample runs/gan-cls-captioned-digits --text "a thin two leaning left" -n 16 --out twos.png
       ganzoo sample runs/dcgan-mnist-5k --interpolate --steps 12 --out walks.png
       ganzoo sample runs/biggan-mnist-5k --truncation 0.5 --out truncated.png
       ganzoo sample runs/infogan-mnist-5k --code c1 --code c2=1 --out c1-sweep.png
@@ -232,6 +237,14 @@ def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | No
             f"--input is for image-to-image models; {run.plan.model!r} "
             "generates from noise."
         )
+    if texts and run.plan.conditioning != "text":
+        raise GanzooError(
+            f"--text is for text-to-image models; {run.plan.model!r} does not generate from "
+            "text (train one such as gan-cls on captioned-digits)."
+        )
+    if texts and (interpolate or swept or arithmetic):
+        raise GanzooError("--text applies to a plain draw (a grid of samples per caption): "
+                          "drop --interpolate, --code NAME and --arithmetic.")
     if class_ is not None and not run.num_classes:
         raise GanzooError(
             f"--class needs a class-conditional model; {run.plan.model!r} is not "
@@ -278,7 +291,11 @@ def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | No
     else:
         if labels is None and run.num_classes and png and not points:
             labels, nrow = torch.arange(n) % run.num_classes, run.num_classes
-        latents, cond = run.draw(n, labels=labels, seed=seed, truncation=truncation, codes=fixed)
+        captions = [text for text in texts for _ in range(n)] or None  # a row of n per text
+        if captions and len(texts) > 1:
+            nrow = n
+        latents, cond = run.draw(n, labels=labels, seed=seed, truncation=truncation, codes=fixed,
+                                 texts=captions)
         samples = run.generate(latents, cond, truncation=truncation)
         if save_latents and latents is not None:
             save_latent_file(save_latents, latents, cond if run.num_classes else None, run,

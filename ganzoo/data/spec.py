@@ -22,12 +22,15 @@ class DataSpec:
     ``shape`` is ``(D,)`` for points or ``(C, H, W)`` for images.  A labeled dataset yields
     ``(x, label)`` batches with ``num_classes > 0``; a paired (image-to-image) dataset yields
     ``(input, target)`` with ``input_shape`` the shape of the inputs; otherwise ``(x,)``.
+    A captioned dataset appends each image's caption as character codes
+    (:mod:`ganzoo.data.text`): ``(x, codes)``, or ``(x, label, codes)`` when also labeled.
     """
 
     shape: tuple[int, ...]
     num_classes: int = 0
     paired: bool = False
     input_shape: tuple[int, ...] | None = None
+    captioned: bool = False
 
     @property
     def kind(self) -> str:
@@ -53,6 +56,8 @@ class DataSpec:
             parts.append(f"{self.num_classes} classes")
         if self.paired:
             parts.append("paired input→target")
+        if self.captioned:
+            parts.append("captioned")
         return ", ".join(parts)
 
 

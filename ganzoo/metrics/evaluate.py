@@ -26,6 +26,7 @@ from torch.utils.data import Dataset
 
 from ganzoo import __version__
 from ganzoo.data.spec import DatasetInfo
+from ganzoo.data.text import dataset_captions
 from ganzoo.errors import GanzooError
 from ganzoo.files import WriteError, atomic_write_text, check_writable
 from ganzoo.metrics.base import Measurement, Metric, MetricNotApplicableError, MetricTask
@@ -223,10 +224,14 @@ def run_task(
 ) -> MetricTask:
     """The task measuring ``run``'s generator against ``reference`` (its dataset's
     ``split``): latent vectors drawn from ``seed``; an image-to-image run translates the
-    reference inputs, so outputs and targets line up."""
+    reference inputs, so outputs and targets line up, and a text-to-image run draws sample
+    ``i`` from the reference's caption ``i`` (cycling), so captions and samples line up."""
     def sampler(n: int) -> Tensor:
         if run.plan.conditioning == "image":
             return run.sample(n, inputs=task.reference_inputs(limit=n), seed=seed)
+        if run.plan.conditioning == "text":
+            captions = dataset_captions(reference)
+            return run.sample(n, texts=[captions[i % len(captions)] for i in range(n)], seed=seed)
         return run.sample(n, seed=seed)
 
     task = _task(info, sampler, reference, run.spec, run.plan.conditioning, split,

@@ -24,7 +24,8 @@ from ganzoo.training.loop import RunResult
 
 #: the built-in dataset a model is trained on, per kind of data (and image conditioning);
 #: images are tried small first, then at MNIST's size for nets that need more pixels
-DATASETS = {"points": ("ring8",), "image": ("digits", "mnist-5k"), "paired": ("edges2digits",)}
+DATASETS = {"points": ("ring8",), "image": ("digits", "mnist-5k"), "paired": ("edges2digits",),
+            "captioned": ("captioned-digits",)}
 BATCH_SIZE = 8
 
 
@@ -78,6 +79,8 @@ def resumes_exactly(model: str, tmp_path: Path, *, registry: Registry | None = N
 def _data_kinds(recipe: Recipe) -> list[str]:
     if recipe.conditioning == "image":
         return ["paired"]
+    if recipe.conditioning == "text":
+        return ["captioned"]
     return [kind for kind in ("points", "image") if recipe.generator_for(kind) is not None]
 
 

@@ -14,6 +14,7 @@ import torch
 from torch import Tensor
 
 from ganzoo.data.spec import DataSpec
+from ganzoo.data.text import CAPTION_ALPHABET, CAPTION_LENGTH
 
 BATCH = 4
 LATENT_DIM = 16
@@ -35,6 +36,7 @@ SAMPLES: tuple[Sample, ...] = (
     Sample("gray 28×28, class-conditional", DataSpec((1, 28, 28), num_classes=10), "class"),
     Sample("colour 32×32", DataSpec((3, 32, 32), num_classes=10)),
     Sample("colour 32×32, class-conditional", DataSpec((3, 32, 32), num_classes=10), "class"),
+    Sample("captioned gray 28×28", DataSpec((1, 28, 28), num_classes=10, captioned=True), "text"),
     Sample("paired gray 28×28 → 28×28", DataSpec((1, 28, 28), paired=True,
                                                  input_shape=(1, 28, 28)), "image"),
 )
@@ -47,11 +49,14 @@ def data(spec: DataSpec, n: int = BATCH, seed: int = 0) -> Tensor:
 
 
 def condition(sample: Sample, n: int = BATCH, seed: int = 1) -> Tensor | None:
-    """What both networks receive beside their input: class labels, input images or nothing."""
+    """What both networks receive beside their input: class labels, input images, caption
+    codes (random characters) or nothing."""
     generator = torch.Generator().manual_seed(seed)
     if sample.conditioning == "class":
         return torch.randint(sample.spec.num_classes, (n,), generator=generator)
     if sample.conditioning == "image":
         assert sample.spec.input_shape is not None
         return torch.rand(n, *sample.spec.input_shape, generator=generator) * 2 - 1
+    if sample.conditioning == "text":
+        return torch.randint(1, len(CAPTION_ALPHABET) + 1, (n, CAPTION_LENGTH), generator=generator)
     return None

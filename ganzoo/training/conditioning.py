@@ -3,18 +3,20 @@
 A batch is ``(x,)``, ``(x, labels)`` or ``(input image, target image)``.  A strategy splits
 it into ``real`` (what the discriminator should accept) and ``cond`` (what both networks are
 given alongside), and says what latent vectors the generator takes; the loop stays generic.
+Captioned batches end with the captions' character codes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 import torch
 from torch import Tensor, nn
 
 from ganzoo.data.spec import DataSpec
-from ganzoo.errors import IncompatibleError
+from ganzoo.data.text import encode_captions
+from ganzoo.errors import GanzooError, IncompatibleError
 from ganzoo.latents import LatentSpace, latent_space
 
 
@@ -65,6 +67,31 @@ class ImageConditioning(Conditioning):
         return batch[1], batch[0]
 
 
+@dataclass(frozen=True)
+class TextConditioning(Conditioning):
+    """Both networks see a caption as character codes, the last tensor of a captioned batch;
+    sampling without given text draws from ``captions`` (the run's dataset's, set with
+    :meth:`with_captions` where the data is at hand: previews, ``LoadedRun``, metrics)."""
+
+    captions: tuple[str, ...] = field(default=(), repr=False, compare=False)
+
+    def split(self, batch: Sequence[Tensor]) -> tuple[Tensor, Tensor | None]:
+        return batch[0], batch[-1]
+
+    def with_captions(self, captions: Sequence[str]) -> "TextConditioning":
+        return replace(self, captions=tuple(captions))
+
+    def random_cond(self, n: int, device: torch.device | str,
+                    generator: torch.Generator | None = None) -> Tensor | None:
+        if not self.captions:
+            raise GanzooError(
+                "This model generates from text, and no captions were given to draw from: "
+                "give the text (ganzoo sample RUN --text \"...\"; texts= in Python)."
+            )
+        picks = torch.randint(len(self.captions), (n,), generator=generator)
+        return encode_captions([self.captions[int(i)] for i in picks]).to(device)
+
+
 def make_conditioning(kind: str, spec: DataSpec, latent_dim: int, dataset: str = "") -> Conditioning:
     """The strategy for a recipe's conditioning on this data, or a clear refusal."""
     where = f" dataset {dataset!r}" if dataset else " this dataset"
@@ -84,4 +111,12 @@ def make_conditioning(kind: str, spec: DataSpec, latent_dim: int, dataset: str =
                 "Pick a paired dataset such as edges2digits or paired-folder."
             )
         return ImageConditioning("image", 0)
-    raise IncompatibleError(f"Unknown conditioning {kind!r}; expected none, class or image.")
+    if kind == "text":
+        if not spec.captioned:
+            raise IncompatibleError(
+                f"This model generates images from text but{where} has no captions "
+                f"({spec.describe()}). Pick a captioned dataset such as captioned-digits or "
+                "image-captions."
+            )
+        return TextConditioning("text", latent_dim)
+    raise IncompatibleError(f"Unknown conditioning {kind!r}; expected none, class, image or text.")

@@ -3,8 +3,8 @@
 The inputs are fixed once per run (seeded, independent of the training random state), so
 successive pictures show the same latents evolving and a resumed run draws what an
 uninterrupted one would.  What the picture is follows from the data and the conditioning:
-a scatter over the real points, an image grid, one row per class, or input | output |
-target triplets for image-to-image models.
+a scatter over the real points, an image grid, one row per class or caption, or input |
+output | target triplets for image-to-image models.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ POINTS = 2500  # the PacGAN/VEEGAN sample count
 IMAGES = 64
 PER_CLASS = 8
 MAX_CLASS_ROWS = 16
+CAPTION_ROWS = 8
 TRIPLETS = 8
 SEED_OFFSET = 104_729  # keeps preview latents apart from the training seed's stream
 
@@ -59,6 +60,9 @@ class Previews:
         elif conditioning.name == "class":
             classes = min(spec.num_classes, MAX_CLASS_ROWS)
             cond = torch.arange(classes).repeat_interleave(PER_CLASS)
+            n, self.nrow = len(cond), PER_CLASS
+        elif conditioning.name == "text":  # a row per caption of the data (its last tensor)
+            cond = fixed_sample(dataset, CAPTION_ROWS)[-1].repeat_interleave(PER_CLASS, 0)
             n, self.nrow = len(cond), PER_CLASS
         else:
             n = IMAGES

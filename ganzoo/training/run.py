@@ -37,6 +37,7 @@ from torch import Tensor
 
 from ganzoo import __version__
 from ganzoo.data.spec import DataSpec
+from ganzoo.data.text import dataset_captions, encode_captions
 from ganzoo.errors import GanzooError
 from ganzoo.files import atomic_write_text, check_writable_folder, remove_temp_files
 from ganzoo.latents import LatentSpace
@@ -313,9 +314,40 @@ class LoadedRun:
             return None
         return space.sample(n, "cpu", rng, truncation=truncation, codes=codes)
 
+    def _random_cond(self, n: int, rng: torch.Generator) -> Tensor | None:
+        """Conditions nobody asked for: random classes, or captions drawn from the test
+        split of a text-to-image model's dataset (read on first need)."""
+        if self.plan.conditioning == "text" and not self.conditioning.captions:  # type: ignore[attr-defined]
+            info = self.registry.get("dataset", self.plan.dataset).load()
+            split = "test" if "test" in info.splits else info.splits[0]
+            try:
+                captions = dataset_captions(self.dataset(split))
+            except GanzooError as exc:
+                raise GanzooError(f"{exc} Or give the text to generate from: ganzoo sample "
+                                  "RUN --text \"...\" (texts= in Python).") from exc
+            self.conditioning = self.conditioning.with_captions(captions)  # type: ignore[attr-defined]
+        return self.conditioning.random_cond(n, "cpu", rng)
+
+    def _captions(self, n: int, texts: list[str] | None, rng: torch.Generator) -> Tensor:
+        """Caption codes for a text-to-image model: ``texts`` (one, repeated, or ``n``), else
+        ``n`` captions drawn from its dataset's test split."""
+        if texts is None:
+            return self._random_cond(n, rng)  # type: ignore[return-value]
+        codes = encode_captions(list(texts))
+        return codes.expand(n, -1) if len(texts) == 1 else codes
+
     def _conditions(self, n: int, labels: Tensor | int | None, inputs: Tensor | None,
-                    rng: torch.Generator) -> Tensor | None:
+                    rng: torch.Generator, texts: list[str] | None = None) -> Tensor | None:
         kind = self.plan.conditioning
+        if kind == "text" and labels is None and inputs is None:
+            return self._captions(n, texts, rng)
+        if texts is not None or kind == "text":
+            raise GanzooError(
+                f"The model {self.plan.model!r} generates from text: give it captions "
+                "(--text), not classes or input images." if kind == "text" else
+                f"The model {self.plan.model!r} does not generate from text; --text (texts=) "
+                "applies to text-to-image models such as gan-cls."
+            )
         if kind == "image":
             if inputs is None:
                 raise GanzooError(
@@ -383,7 +415,7 @@ class LoadedRun:
             rng = torch.Generator().manual_seed(STANDING_SEED)
             for _ in range(STANDING_BATCHES):
                 z = self._latents(STANDING_BATCH, rng, truncation, None)
-                cond = self.conditioning.random_cond(STANDING_BATCH, "cpu", rng)
+                cond = self._random_cond(STANDING_BATCH, rng)
                 generator(z.to(self.device),  # type: ignore[union-attr]
                           cond.to(self.device) if cond is not None else None)
             self._standing[truncation] = generator.eval()
@@ -392,28 +424,34 @@ class LoadedRun:
     def sample(self, n: int, *, labels: Tensor | int | None = None,
                inputs: Tensor | None = None, seed: int = 0, batch_size: int = 256,
                truncation: float | None = None,
-               codes: Mapping[str, float] | None = None) -> Tensor:
+               codes: Mapping[str, float] | None = None,
+               texts: list[str] | None = None) -> Tensor:
         """``n`` samples (images in [-1, 1], points in data coordinates) on the CPU.
 
         Class-conditional models draw uniform random classes unless ``labels`` (one class or
         one per sample) is given; image-to-image models need ``inputs`` (one image, repeated,
         or ``n``).  ``truncation`` (the truncation trick) and ``codes`` (named latent codes
         set to values, InfoGAN's) shape the latent vectors, as :meth:`latents` says.
+        Text-to-image models draw from ``texts`` (one caption, repeated, or ``n``), else from
+        captions of their dataset's test split.
         """
         latents, cond = self.draw(n, labels=labels, inputs=inputs, seed=seed,
-                                  truncation=truncation, codes=codes)
+                                  truncation=truncation, codes=codes, texts=texts)
         return self.generate(latents, cond, batch_size, truncation)
 
     def draw(self, n: int, *, labels: Tensor | int | None = None,
              inputs: Tensor | None = None, seed: int = 0, truncation: float | None = None,
-             codes: Mapping[str, float] | None = None) -> tuple[Tensor | None, Tensor | None]:
+             codes: Mapping[str, float] | None = None,
+             texts: list[str] | None = None) -> tuple[Tensor | None, Tensor | None]:
         """The latent vectors and conditions :meth:`sample` feeds the generator, drawn the
         same way (``ganzoo sample --save-latents`` keeps them to reuse exemplars)."""
         if inputs is not None and len(inputs) > 1:
             n = len(inputs)
+        if texts is not None and len(texts) > 1:
+            n = len(texts)
         rng = torch.Generator().manual_seed(seed)
         latents = self._latents(n, rng, truncation, codes)
-        return latents, self._conditions(n, labels, inputs, rng)
+        return latents, self._conditions(n, labels, inputs, rng, texts)
 
     def sweep(self, code: str, rows: int, steps: int = 10, *, labels: Tensor | int | None = None,
               seed: int = 0, truncation: float | None = None,

@@ -36,7 +36,8 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "thickness": ("thin", "thick"),
     "slant": ("leaning left", "upright", "leaning right"),
 }
-DIGIT_NAMES: tuple[str, ...] = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+DIGIT_NAMES: tuple[str, ...] = ("zero", "one", "two", "three", "four", "five", "six", "seven",
+                                "eight", "nine")
 
 #: level ``i`` holds values in [THRESHOLDS[name][i-1], THRESHOLDS[name][i]) (see the module doc)
 THRESHOLDS: dict[str, tuple[float, ...]] = {
@@ -62,9 +63,11 @@ def measure(images: Tensor) -> dict[str, Tensor]:
     [-1, 1] (light ink on a dark background, as mnist-5k); float tensors of shape ``(N,)``."""
     x = images.detach().float().cpu()
     if x.dim() != 4 or x.shape[1] != 1:
-        raise GanzooError(f"attributes are measured on (N, 1, H, W) grey digits, got shape {tuple(x.shape)}")
+        raise GanzooError(f"attributes are measured on (N, 1, H, W) grey digits, got shape "
+                          f"{tuple(x.shape)}")
     if x.shape[-2:] != (MEASURE_SIZE, MEASURE_SIZE):
-        x = F.interpolate(x, size=(MEASURE_SIZE, MEASURE_SIZE), mode="bilinear", align_corners=False)
+        x = F.interpolate(x, size=(MEASURE_SIZE, MEASURE_SIZE), mode="bilinear",
+                          align_corners=False)
     return {"thickness": _thickness(x[:, 0] > 0), "slant": _slant(((x[:, 0] + 1) / 2).clamp(0, 1))}
 
 
@@ -72,7 +75,8 @@ def _thickness(ink: Tensor) -> Tensor:
     binary = ink.float()
     area = binary.sum((1, 2))
     pad = F.pad(binary, (1, 1, 1, 1))
-    perimeter = ((pad[:, 1:] != pad[:, :-1]).sum((1, 2)) + (pad[:, :, 1:] != pad[:, :, :-1]).sum((1, 2))).float()
+    edges = (pad[:, 1:] != pad[:, :-1]).sum((1, 2)) + (pad[:, :, 1:] != pad[:, :, :-1]).sum((1, 2))
+    perimeter = edges.float()
     half = perimeter / 2
     return (half - (half ** 2 - 4 * area).clamp(min=0).sqrt()) / 2
 
@@ -91,7 +95,8 @@ def _slant(ink: Tensor) -> Tensor:
 
 def levels(values: dict[str, Tensor]) -> dict[str, Tensor]:
     """Index into ``ATTRIBUTES[name]`` per image (long ``(N,)``) for each measured attribute."""
-    return {name: torch.bucketize(value, torch.tensor(THRESHOLDS[name], dtype=value.dtype), right=True)
+    return {name: torch.bucketize(value, torch.tensor(THRESHOLDS[name], dtype=value.dtype),
+                                  right=True)
             for name, value in values.items()}
 
 
@@ -102,8 +107,12 @@ def caption(label: int, levels_of_one: dict[str, int], rng: random.Random | None
     front, back, sep, article = TEMPLATES[rng.randrange(len(TEMPLATES)) if rng is not None else 0]
     for name in levels_of_one:
         if name not in ATTRIBUTES:
-            raise GanzooError(f"unknown attribute {name!r}; the attributes are {', '.join(ATTRIBUTES)}")
-    words = lambda names: [ATTRIBUTES[n][int(levels_of_one[n])] for n in names if n in levels_of_one]  # noqa: E731
+            raise GanzooError(f"unknown attribute {name!r}; the attributes are "
+                              f"{', '.join(ATTRIBUTES)}")
+
+    def words(names: tuple[str, ...]) -> list[str]:
+        return [ATTRIBUTES[n][int(levels_of_one[n])] for n in names if n in levels_of_one]
+
     head = " ".join([*words(front), DIGIT_NAMES[int(label)]])
     if article:
         head = ("an " if head[0] in "aeiou" else "a ") + head
@@ -142,6 +151,6 @@ def parse(text: str) -> dict[str, int]:
                 break
         else:
             known = ", ".join(f'"{p}"' for p in table)
-            raise GanzooError(f"{text!r}: unknown word {tokens[i]!r}. Captions of digits use only these "
-                              f"words (plus a, an, the and commas): {known}")
+            raise GanzooError(f"{text!r}: unknown word {tokens[i]!r}. Captions of digits use "
+                              f"only these words (plus a, an, the and commas): {known}")
     return found

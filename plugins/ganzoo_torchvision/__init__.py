@@ -62,6 +62,15 @@ DATASETS = (
         offline=False,
         source="your side-by-side images under --data-root/{train,test}/",
     ),
+    DatasetInfo(
+        name="image-captions",
+        spec=DataSpec(shape=(3, 64, 64), captioned=True),
+        builder="ganzoo_torchvision.folders:image_captions",
+        summary="Images with a caption each: train/ and test/ holding x.png + x.txt (its "
+                "first line), under <data root>/image-captions/ or --data-root; RGB squares",
+        offline=False,
+        source="your images and captions under <data root>/image-captions/{train,test}/",
+    ),
 )
 
 

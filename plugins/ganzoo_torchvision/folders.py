@@ -1,5 +1,6 @@
-"""Your own images: ``image-folder`` (any folder of pictures) and ``paired-folder`` (pix2pix's
-side-by-side A|B layout).  Each file is decoded on first access and kept in memory.
+"""Your own images: ``image-folder`` (any folder of pictures), ``paired-folder`` (pix2pix's
+side-by-side A|B layout) and ``image-captions`` (pictures with a caption each).  Each file is
+decoded on first access and kept in memory.
 
 image-folder reads every image below ``--data-root`` recursively, converts it to RGB, scales
 its shorter side to the image size (default 64) and center-crops a square.  It is unlabeled:
@@ -11,7 +12,13 @@ paired-folder reads ``--data-root/<split>/`` (e.g. facades: ``train/*.jpg``, ``t
 where each image holds the input A on its left half and the target B on its right half;
 items are ``(A, B)`` (pix2pix's AtoB), each half resized to a square (default 256).
 
-Both check every file when the dataset is built (its header and PIL's cheap integrity
+image-captions reads ``train/`` and ``test/`` in ``<data root>/image-captions/`` or in
+``--data-root`` itself: each image ``x.png`` (or .jpg...) with its caption in ``x.txt`` beside
+it (the first line); items are ``(image, caption codes)`` (:mod:`ganzoo.data.text`), each
+image RGB and center-cropped to a square (default 64, Reed et al.'s size), and the
+dataset's ``captions`` lists the texts.
+
+All of them check every file when the dataset is built (its header and PIL's cheap integrity
 check, see ``image_sizes``), so a damaged file, an empty one or text named ``.jpg`` is
 named before training starts; paired-folder also refuses an image whose halves are not
 squares side by side (a width other than twice the height).
@@ -29,6 +36,8 @@ from ganzoo.api import (
     LazyImages,
     bad_files_error,
     check_split,
+    data_root,
+    encode_captions,
     image_sizes,
     read_rgb,
     square,
@@ -136,3 +145,39 @@ def paired_folder(*, root: str | Path | None = None, split: str = "train",
         )
     _check_side_by_side(files)
     return PairedFolderImages(files, image_size or PAIRED_SIZE)
+
+class CaptionedFolderImages(FolderImages):
+    """Image files with a caption each: items ``(image, caption codes)``."""
+
+    def __init__(self, files: list[Path], captions: list[str], size: int):
+        super().__init__(files, size)
+        self.captions = captions
+        self.codes = encode_captions(captions)
+
+    def __getitem__(self, index: int) -> tuple[Tensor, ...]:
+        return (*super().__getitem__(index), self.codes[int(index)])
+
+
+def image_captions(*, root: str | Path | None = None, split: str = "train",
+                   image_size: int | None = None, **_: object) -> CaptionedFolderImages:
+    check_split("image-captions", split)
+    base = data_root(root)
+    folder = (base if (base / "train").is_dir() or (base / "test").is_dir()
+              else base / "image-captions") / split
+    files = image_files(folder) if folder.is_dir() else []
+    layout = (f"It expects <data root>/image-captions/train/ and test/ (or the folder "
+              f"--data-root names) holding images ({', '.join(_extensions())}), each with its "
+              f"caption in a .txt file of the same name beside it (x.png and x.txt); default "
+              f"data root: {data_root()}.")
+    if not files:
+        raise DatasetUnavailableError(
+            f"Dataset 'image-captions' found no images in {folder}/. {layout}")
+    texts = [path.with_suffix(".txt") for path in files]
+    missing = [str(t) for t in texts if not t.is_file()]
+    if missing:
+        raise DatasetUnavailableError(
+            f"Dataset 'image-captions' found {len(missing)} image(s) without a caption, e.g. "
+            f"{', '.join(missing[:3])}. {layout}")
+    captions = [(t.read_text(encoding="utf-8").strip().splitlines() or [""])[0] for t in texts]
+    image_sizes(files, "image-captions")
+    return CaptionedFolderImages(files, captions, image_size or IMAGE_SIZE)
