@@ -59,7 +59,8 @@ BUDGET_DEFINITION = (
     "clipping (RMSprop lr 5e-5, clip 0.01) learns about 3× slower per update than dcgan "
     "and draws mostly unreadable digits: on mnist-5k it needs about 4,500 updates to reach "
     "dcgan's FID at 1,500 (measured on a 2-core CPU), so its row shows a slow recipe at a "
-    "short budget, not its best."
+    "short budget, not its best. The original GAN's MLPs (no convolutions) draw noisy "
+    "digits at 1,500 updates, most readable (FID 112 on mnist-5k against dcgan's 11)."
 )
 _PLURAL = {"image": "images"}
 

@@ -8,14 +8,18 @@ from ganzoo.api import OptimizerSpec, PartChoice, Recipe, hookimpl
 TOY_GENERATOR = PartChoice("mlp", {"hidden": 400, "depth": 4, "norm": "batch"})
 TOY_DISCRIMINATOR = {"hidden": 200, "depth": 3, "maxout": 5}
 TOY_ADAM = OptimizerSpec("adam", lr=1e-4, betas=(0.8, 0.999))
+#: The paper's MNIST model (goodfeli/adversarial, mnist.yaml): G 2 hidden layers of 1200
+#: ReLU units, D 2 of 240 maxout units of 5 pieces; batchnorm in G is ganzoo's addition.
+MNIST_GENERATOR = PartChoice("mlp", {"hidden": 1200, "depth": 2, "norm": "batch"})
+MNIST_DISCRIMINATOR = PartChoice("mlp", {"hidden": 240, "depth": 2, "maxout": 5})
 
 GAN = Recipe(
     name="gan",
     summary="The original GAN: MLPs, non-saturating generator loss",
     paper="Goodfellow et al. 2014, Generative Adversarial Nets, arXiv:1406.2661",
     loss="non-saturating",
-    generator={"points": "mlp", "image": "mlp"},
-    discriminator={"points": "mlp", "image": "mlp"},
+    generator={"points": "mlp", "image": MNIST_GENERATOR},
+    discriminator={"points": "mlp", "image": MNIST_DISCRIMINATOR},
     g_optimizer=OptimizerSpec("adam", lr=2e-4, betas=(0.5, 0.999)),
     d_optimizer=OptimizerSpec("adam", lr=2e-4, betas=(0.5, 0.999)),
     presets={"points": {
@@ -36,8 +40,15 @@ GAN = Recipe(
           "units LeakyReLU(0.2) (theirs maxout with 5 pieces, dropout on D's inputs); Adam "
           "lr 2e-4, beta1 0.5 (theirs SGD, lr 0.025 decayed, momentum 0.5 to 0.7); z "
           "Gaussian. The paper's convolutional CIFAR-10 model and its 48-px face set (TFD) "
-          "are not what the mlp parts build; celeba keeps the image defaults (hidden 256, "
-          "depth 3, batch 64). The paper has no 2-D experiment; on points (ring8, grid25) "
+          "are not what the mlp parts build. On other images (mnist-5k, celeba) the parts "
+          "are the paper's MNIST model (the authors' mnist.yaml): G 2 hidden layers of "
+          "1200 ReLU units, D 2 of 240 maxout units of 5 pieces; differs: batchnorm in G "
+          "(without it G collapsed to one blurry shape: FID 770 on mnist-5k at 1,500 "
+          "updates with 3×256 MLPs), no dropout in D, Adam 2e-4 beta1 0.5, batch 64, "
+          "sigmoid → tanh. Measured (seed 0, 1,500 updates, batch 64, 'ganzoo train gan "
+          "--dataset mnist-5k --steps 1500', 'ganzoo eval RUN --metrics fid', "
+          "offline-domain): FID 112 (dcgan 11.3 at the same budget): noisy digits, most "
+          "readable; 3×256 with batchnorm in G gave 268, 3×512 192. The paper has no 2-D experiment; on points (ring8, grid25) "
           "the preset is the GAN row of PacGAN's Table 1, the toy baseline of the "
           "mode-collapse papers (fjxmlzn/PacGAN synthetic_data_experiments config.py): G 4 "
           "hidden layers of 400 with batchnorm and ReLU on a 2-D Gaussian z, D 3 hidden "

@@ -33,6 +33,7 @@ from torch import Tensor
 
 from ganzoo.api import (
     DatasetUnavailableError,
+    GanzooError,
     LazyImages,
     bad_files_error,
     check_split,
@@ -158,6 +159,21 @@ class CaptionedFolderImages(FolderImages):
         return (*super().__getitem__(index), self.codes[int(index)])
 
 
+def _check_captions(files: list[Path], captions: list[str]) -> None:
+    """Refuse captions that cannot be encoded (empty, or characters outside the alphabet)."""
+    bad = []
+    for path, text in zip(files, captions):
+        try:
+            encode_captions([text])
+        except GanzooError as exc:
+            bad.append(f"{path} ({str(exc).split(':')[0]})")
+    if bad:
+        raise bad_files_error(
+            "image-captions", "captions that cannot be read", bad,
+            "Give each image a non-empty first line of lowercase or capital letters, digits, "
+            "spaces and .,;:!?'\"-()/& only.")
+
+
 def image_captions(*, root: str | Path | None = None, split: str = "train",
                    image_size: int | None = None, **_: object) -> CaptionedFolderImages:
     check_split("image-captions", split)
@@ -179,5 +195,6 @@ def image_captions(*, root: str | Path | None = None, split: str = "train",
             f"Dataset 'image-captions' found {len(missing)} image(s) without a caption, e.g. "
             f"{', '.join(missing[:3])}. {layout}")
     captions = [(t.read_text(encoding="utf-8").strip().splitlines() or [""])[0] for t in texts]
+    _check_captions(texts, captions)
     image_sizes(files, "image-captions")
     return CaptionedFolderImages(files, captions, image_size or IMAGE_SIZE)
