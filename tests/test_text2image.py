@@ -109,6 +109,9 @@ def test_image_captions_reads_a_caption_beside_each_image(tmp_path):
     with pytest.raises(DatasetUnavailableError,
                        match=r"without a caption.*c\.txt.*x\.png and x\.txt"):
         dataset("image-captions", root=root, split="test")
+    (root / "image-captions/test/c.txt").write_text("un café")
+    with pytest.raises(GanzooError, match=r"cannot use 1 .*c\.txt .*'é'"):
+        dataset("image-captions", root=root, split="test")
     with pytest.raises(DatasetUnavailableError,
                        match="no images in .*elsewhere.*image-captions/train"):
         dataset("image-captions", root=tmp_path / "elsewhere")
@@ -163,10 +166,10 @@ def test_the_char_encoder_ignores_padding_and_pretraining_matches_text_to_images
     assert not any(p.requires_grad for p in encoder.parameters())
 
 
-def _method(**options: Any) -> GANCLS:
+def _method(generator_options: dict[str, Any] = NETS, **options: Any) -> GANCLS:
     registry = get_registry()
-    config = TrainConfig("gan-cls", "captioned-digits", batch_size=6, generator_options=NETS,
-                         discriminator_options=NETS)
+    config = TrainConfig("gan-cls", "captioned-digits", batch_size=6,
+                         generator_options=generator_options, discriminator_options=NETS)
     return GANCLS(PartsKit(resolve_plan(config, registry), registry), **options)
 
 
@@ -192,6 +195,14 @@ def test_the_discriminator_learns_real_right_fake_right_and_real_wrong_pairs():
     assert torch.allclose(values["d_loss"], (method.loss.d_loss(right, fake) + d_wrong) / 2)
     assert {"g_loss", "g_int"} <= values.keys()
     assert "g_int" not in _method(pretrain_steps=1, interpolation_weight=0).step(lambda: batch)
+
+
+def test_conditioning_augmentation_adds_its_kl_term_to_gs_loss():
+    torch.manual_seed(0)
+    batch = tuple(t[:6] for t in dataset("captioned-digits", split="test").tensors)
+    values = _method({**NETS, "augmentation": True}, pretrain_steps=1).step(lambda: batch)
+    assert values["kl"] > 0
+    assert "kl" not in _method(pretrain_steps=1).step(lambda: batch)
 
 
 def test_the_method_refuses_encoders_of_different_sizes():
