@@ -71,7 +71,7 @@ class GANCLS(Adversarial):
         """Fit G's text encoder on ``pretrain_steps`` batches and give D the same weights."""
         encoder = self.generator.encoder
         self.match_losses = pretrain(encoder, self.generator.out_shape[0], self.pretrain_steps,
-                                     lambda: self.split(next_batch()))
+                                     lambda: self.split(next_batch()), self.minimize)
         self.discriminator.encoder.load_state_dict(encoder.state_dict())
         self.encoder_ready = True
 

@@ -74,9 +74,12 @@ def matching_loss(image_emb: Tensor, text_emb: Tensor, codes: Tensor) -> Tensor:
 
 
 def pretrain(encoder: CharEncoder, channels: int, steps: int,
-             next_pair: Callable[[], tuple[Tensor, Tensor]]) -> list[float]:
-    """Fit ``encoder`` for ``steps`` Adam steps on ``next_pair() -> (images, codes)``; its
-    parameters are left frozen.  Returns the matching loss of each step."""
+             next_pair: Callable[[], tuple[Tensor, Tensor]],
+             minimize: Callable[[Tensor, torch.optim.Optimizer], None]) -> list[float]:
+    """Fit ``encoder`` for ``steps`` Adam steps on ``next_pair() -> (images, codes)``, each
+    update made by ``minimize(loss, optimizer)`` (the run's: gradients averaged over
+    processes under torchrun, scaled under fp16); its parameters are left frozen.  Returns
+    the matching loss of each step."""
     device = next(encoder.parameters()).device
     images_side = ImageEncoder(channels, encoder.embed_dim).to(device)
     params: Sequence[nn.Parameter] = [*encoder.parameters(), *images_side.parameters()]
@@ -87,9 +90,7 @@ def pretrain(encoder: CharEncoder, channels: int, steps: int,
         for _ in range(steps):
             images, codes = next_pair()
             loss = matching_loss(images_side(images.float()), encoder(codes), codes)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            minimize(loss, optimizer)
             losses.append(loss.item())
     encoder.requires_grad_(False)
     return losses
