@@ -96,7 +96,8 @@ def test_info_json_of_a_model(run_cli) -> None:
     (gan,) = json.loads(run_cli("info", "gan", "--json").out)
     assert (gan["kind"], gan["plugin"], gan["distribution"]) == ("model", "gan", DISTRIBUTION)
     assert gan["loss"] == "non-saturating" and gan["n_critic"] == 1
-    assert gan["generator"] == {"points": "mlp", "image": "mlp"}
+    assert gan["generator"] == {"points": "mlp",
+                                "image": "mlp(hidden=1200, depth=2, norm=batch)"}
     assert gan["version"] == __version__
 
 

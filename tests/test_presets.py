@@ -20,7 +20,7 @@ REGISTRY = get_registry()
 DATASETS = ("cifar10", "celeba")
 IMAGE_RECIPES = [recipe for recipe in (REGISTRY.get("model", name).load()
                                        for name in REGISTRY.names("model"))
-                 if "image" in recipe.generator and recipe.conditioning != "image"]
+                 if "image" in recipe.generator and recipe.conditioning in ("none", "class")]
 CASES = [(recipe.name, dataset) for recipe in IMAGE_RECIPES for dataset in DATASETS]
 
 ADAM_DCGAN = OptimizerSpec("adam", 2e-4, (0.5, 0.999))
