@@ -64,6 +64,8 @@ _EXPORTS: dict[str, str] = {
     # ganzoo's domain CNN of a labeled dataset (trained once, cached), as a classifier
     "domain_extractor": "ganzoo.metrics.features",
     "DomainFeatureExtractor": "ganzoo.metrics.features",
+    "l1_error": "ganzoo.metrics.translation",
+    "ssim": "ganzoo.metrics.translation",
     "RunInfo": "ganzoo.lifecycle",
     # building blocks for networks
     "init_normal_": "ganzoo.nn.init",

@@ -50,13 +50,13 @@ def _spec_dict(spec: DataSpec) -> dict[str, Any]:
             "input_shape": list(spec.input_shape) if spec.input_shape else None}
     if spec.captioned:
         data["captioned"] = True  # recorded only when set: older plans stay as they were
-    return data
+    return {**data, "unpaired": True} if spec.unpaired else data  # older plans stay as they were
 
 
 def _spec(data: Mapping[str, Any]) -> DataSpec:
     inp = data.get("input_shape")
     return DataSpec(tuple(data["shape"]), int(data["num_classes"]), bool(data["paired"]),
-                    tuple(inp) if inp else None,
+                    tuple(inp) if inp else None, bool(data.get("unpaired", False)),
                     captioned=bool(data.get("captioned", False)))
 
 

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Mapping
 
 from ganzoo.errors import GanzooError
 
-CONDITIONINGS = ("none", "class", "image", "text")
+CONDITIONINGS = ("none", "class", "image", "unpaired", "text")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@ from a generator ``ganzoo export`` wrote (``ganzoo sample model.safetensors``: r
 its model card, with every option below).
 
 ``.png`` writes a picture (an image grid, one column per class for class-conditional
-models, input | output pairs for image-to-image models, a scatter over the real data for
+models, input | output pairs for image-to-image models (``--direction BtoA`` translates
+the other way for models of unpaired data), a scatter over the real data for
 points); ``.pt`` and ``.npy`` write the raw samples.  ``--interpolate`` writes latent walks
 instead: a strip of ``--steps`` columns per walk (or, for points, lines over the data);
 ``--code NAME`` writes a sweep of one latent code the same way (a column per value), and
@@ -165,6 +166,9 @@ def _arithmetic(run: Any, expression: str, out: Path, latents_file: Path | None,
 @click.option("--class", "class_", type=int, help="Class to draw (class-conditional models).")
 @click.option("--input", "inputs", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
               help="Input image (image-to-image models; repeatable).")
+@click.option("--direction", type=click.Choice(["AtoB", "BtoA"]),
+              help="Which way a model of unpaired data (cyclegan) translates --input: A→B "
+                   "(default) or B→A.")
 @click.option("--text", "texts", multiple=True, metavar="CAPTION",
               help="A caption to draw from (text-to-image models such as gan-cls; repeatable: "
                    "-n samples per caption, a row each).")
@@ -189,8 +193,8 @@ def _arithmetic(run: Any, expression: str, out: Path, latents_file: Path | None,
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", default="cpu", show_default=True)
 def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | None,
-                   inputs: tuple[Path, ...], texts: tuple[str, ...], interpolate: bool,
-                   steps: int,
+                   inputs: tuple[Path, ...], direction: str | None, texts: tuple[str, ...],
+                   interpolate: bool, steps: int,
                    truncation: float | None, codes: tuple[str, ...], save_latents: Path | None,
                    arithmetic: str | None, latents_file: Path | None, seed: int,
                    device: str) -> None:
@@ -201,6 +205,7 @@ def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | No
       ganzoo sample dcgan-mnist.safetensors -n 64 --out grid.png
       ganzoo sample runs/cgan-mnist-5k --class 7 --out sevens.png
       ganzoo sample runs/pix2pix-edges2digits --input edges.png --out translated.png
+      ganzoo sample runs/cyclegan-edges2digits-unpaired --input 7.png --direction BtoA --out e.png
       ganzoo sample runs/gan-cls-captioned-digits --text "a thin two leaning left" -n 16 --out twos.png
       ganzoo sample runs/dcgan-mnist-5k --interpolate --steps 12 --out walks.png
       ganzoo sample runs/biggan-mnist-5k --truncation 0.5 --out truncated.png
@@ -228,7 +233,9 @@ def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | No
     from ganzoo.training.run import load_run
 
     run = (load_exported if is_exported(run_dir) else load_run)(run_dir, device=device)
-    image_cond = run.plan.conditioning == "image"
+    if direction is not None:
+        run = run.translating(direction)
+    image_cond = run.plan.conditioning in ("image", "unpaired")
     if save_latents and run.latent_space is None:
         raise GanzooError(f"--save-latents: the model {run.plan.model!r} has no latent vectors "
                           "to save (it maps input images to outputs).")

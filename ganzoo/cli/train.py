@@ -37,6 +37,7 @@ SAMPLE_HINT = {
     "none": "-n 64 --out samples.png",
     "class": "--class 0 -n 16 --out class0.png",
     "image": "--input img.png --out translated.png",
+    "unpaired": "--input img.png --direction AtoB --out translated.png",
     "text": '--text "a thin two leaning left" -n 16 --out text.png',
 }
 

@@ -22,6 +22,8 @@ class DataSpec:
     ``shape`` is ``(D,)`` for points or ``(C, H, W)`` for images.  A labeled dataset yields
     ``(x, label)`` batches with ``num_classes > 0``; a paired (image-to-image) dataset yields
     ``(input, target)`` with ``input_shape`` the shape of the inputs; otherwise ``(x,)``.
+    An unpaired dataset holds two image domains A and B: batches are ``(a, b)`` drawn
+    independently (CycleGAN's data), ``input_shape`` is A's shape and ``shape`` B's.
     A captioned dataset appends each image's caption as character codes
     (:mod:`ganzoo.data.text`): ``(x, codes)``, or ``(x, label, codes)`` when also labeled.
     """
@@ -30,6 +32,7 @@ class DataSpec:
     num_classes: int = 0
     paired: bool = False
     input_shape: tuple[int, ...] | None = None
+    unpaired: bool = False
     captioned: bool = False
 
     @property
@@ -56,6 +59,8 @@ class DataSpec:
             parts.append(f"{self.num_classes} classes")
         if self.paired:
             parts.append("paired input→target")
+        if self.unpaired:
+            parts.append("unpaired domains A and B")
         if self.captioned:
             parts.append("captioned")
         return ", ".join(parts)

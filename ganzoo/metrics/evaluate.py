@@ -22,10 +22,10 @@ import torch
 from rich.console import Console
 from rich.markup import escape
 from torch import Tensor
-from torch.utils.data import Dataset
+from torch.utils.data import Dataset, TensorDataset
 
 from ganzoo import __version__
-from ganzoo.data.spec import DatasetInfo
+from ganzoo.data.spec import DataSpec, DatasetInfo
 from ganzoo.data.text import dataset_captions
 from ganzoo.errors import GanzooError
 from ganzoo.files import WriteError, atomic_write_text, check_writable
@@ -240,6 +240,77 @@ def run_task(
     return task
 
 
+def domain(dataset: Dataset, index: int) -> Dataset:
+    """Domain A (``index`` 0) or B (1) of an unpaired dataset on its own, items ``(x,)`` or
+    ``(x, label)``: the dataset's ``domains`` when it has them, else a ``TensorDataset`` of
+    its images with their classes (``input_labels``, ``target_labels``) where known.  It
+    keeps the dataset's ``true_partners`` (whether A[i] and B[i] are each other's
+    translation)."""
+    domains = getattr(dataset, "domains", None)
+    if domains is not None:
+        return domains[index]
+    images = dataset.tensors[index]  # type: ignore[attr-defined]
+    labels = getattr(dataset, ("input_labels", "target_labels")[index], None)
+    view = TensorDataset(images) if labels is None else TensorDataset(images, labels)
+    view.true_partners = getattr(dataset, "true_partners", False)  # type: ignore[attr-defined]
+    return view
+
+
+def _domain_spec(view: Dataset) -> DataSpec:
+    """The spec of one domain: its image shape, and its classes when its items are labeled."""
+    first = view[0]
+    labels = getattr(view, "tensors", ())[1:]
+    return DataSpec(tuple(first[0].shape), int(labels[0].max()) + 1 if labels else 0)
+
+
+def unpaired_tasks(
+    run: LoadedRun, info: DatasetInfo, split: str, reference: Dataset, *,
+    num_samples: int | None, device: str, seed: int, protocol: str | None = None,
+    inception_weights: Path | str | None = None, cache_dir: Path | None = None,
+) -> dict[str, MetricTask]:
+    """One task per direction of a model of unpaired data: ``AtoB`` translates the
+    reference split's A images and compares with its B images, ``BtoA`` the other way;
+    each domain's extractor (ganzoo's domain CNN) learns from that domain's training
+    images."""
+    from ganzoo.training.run import DIRECTIONS
+
+    tasks = {}
+    for direction, (source, target) in zip(DIRECTIONS, ((0, 1), (1, 0))):
+        translator = run.translating(direction)
+        inputs, targets = domain(reference, source), domain(reference, target)
+
+        def sampler(n: int, translator: LoadedRun = translator,
+                    inputs: Dataset = inputs) -> Tensor:
+            count = min(n, len(inputs))  # type: ignore[arg-type]
+            given = torch.stack([inputs[i][0] for i in range(count)])
+            return translator.sample(count, inputs=given, seed=seed)
+
+        task = _task(info, sampler, targets, _domain_spec(targets), "unpaired", split,
+                     data_root=run.data_root, num_samples=num_samples, device=device,
+                     seed=seed, inception_weights=inception_weights, cache_dir=cache_dir,
+                     protocol=protocol)
+        task.train_data = lambda target=target: domain(
+            info.build(root=run.data_root, split=HELD_OUT_SPLIT), target)
+        tasks[direction] = task
+    return tasks
+
+
+def _per_direction(found: dict[str, dict[str, Measurement]]) -> dict[str, Measurement]:
+    """Each metric's figures of every direction as one measurement: figure ``fid`` of
+    direction ``AtoB`` as ``fid_AtoB``; the first direction's record, with each other
+    direction's under its name."""
+    merged: dict[str, Measurement] = {}
+    for direction, results in found.items():
+        for name, measurement in results.items():
+            values = {f"{k}_{direction}": v for k, v in measurement.values.items()}
+            if name not in merged:
+                merged[name] = Measurement(values, dict(measurement.measured_with))
+            else:
+                merged[name].values.update(values)
+                merged[name].measured_with[direction] = measurement.measured_with
+    return merged
+
+
 def evaluate_run(
     run_dir: str | Path,
     metrics: list[str] | None = None,
@@ -261,7 +332,8 @@ def evaluate_run(
     conditioning, leaving out (with a warning) those that cannot be computed here.  The
     figures go to ``out`` if given, else to the run folder's ``eval.json``.  ``protocol``
     names how image metrics measure (``None``: inception-legacy when its weights are
-    present, else offline-domain).
+    present, else offline-domain).  A model of unpaired data is measured in each direction
+    (figures ``fid_AtoB``, ``fid_BtoA``...: see :func:`unpaired_tasks`).
     """
     from ganzoo.training.run import load_run
 
@@ -279,14 +351,18 @@ def evaluate_run(
     chosen = resolve_metrics(registry, metrics, run.spec, conditioning, f"run {run_dir}")
     info = registry.get("dataset", run.plan.dataset).load()
     split = _reference_split(info)
-    task = run_task(run, info, split, run.dataset(split), num_samples=num_samples,
-                    device=device, seed=seed, inception_weights=inception_weights,
-                    cache_dir=cache_dir, protocol=protocol)
+    settings: dict[str, Any] = dict(
+        num_samples=num_samples, device=device, seed=seed, protocol=protocol,
+        inception_weights=inception_weights, cache_dir=cache_dir)
+    tasks = (unpaired_tasks(run, info, split, run.dataset(split), **settings)
+             if conditioning == "unpaired" else
+             {"": run_task(run, info, split, run.dataset(split), **settings)})
     console = console or Console(stderr=True)
-    results = evaluate(
+    found = {direction: evaluate(
         task, chosen, skip_errors=metrics is None, console=console if progress else None,
-        extra={"model": run.plan.model, "checkpoint_step": run.step},
-    )
+        extra={"model": run.plan.model, "checkpoint_step": run.step})
+        for direction, task in tasks.items()}
+    results = found[""] if "" in found else _per_direction(found)
     figures = _as_json(results)
     write_eval(eval_file, figures)
     return figures

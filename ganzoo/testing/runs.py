@@ -25,7 +25,7 @@ from ganzoo.training.loop import RunResult
 #: the built-in dataset a model is trained on, per kind of data (and image conditioning);
 #: images are tried small first, then at MNIST's size for nets that need more pixels
 DATASETS = {"points": ("ring8",), "image": ("digits", "mnist-5k"), "paired": ("edges2digits",),
-            "captioned": ("captioned-digits",)}
+            "captioned": ("captioned-digits",), "unpaired": ("edges2digits-unpaired",)}
 BATCH_SIZE = 8
 
 
@@ -81,6 +81,8 @@ def _data_kinds(recipe: Recipe) -> list[str]:
         return ["paired"]
     if recipe.conditioning == "text":
         return ["captioned"]
+    if recipe.conditioning == "unpaired":
+        return ["unpaired"]
     return [kind for kind in ("points", "image") if recipe.generator_for(kind) is not None]
 
 

@@ -1,6 +1,7 @@
 """The single place that knows what a batch holds and what each network receives.
 
-A batch is ``(x,)``, ``(x, labels)`` or ``(input image, target image)``.  A strategy splits
+A batch is ``(x,)``, ``(x, labels)``, ``(input image, target image)`` or ``(a, b)`` of two
+unpaired domains.  A strategy splits
 it into ``real`` (what the discriminator should accept) and ``cond`` (what both networks are
 given alongside), and says what latent vectors the generator takes; the loop stays generic.
 Captioned batches end with the captions' character codes.
@@ -68,6 +69,13 @@ class ImageConditioning(Conditioning):
 
 
 @dataclass(frozen=True)
+class UnpairedConditioning(ImageConditioning):
+    """Batches ``(a, b)`` of two domains drawn independently (CycleGAN): ``real`` is B,
+    ``cond`` the A images the generator translates.  No latent vector; the generator
+    translates A→B and, as its attribute ``b_to_a``, holds the B→A translator."""
+
+
+@dataclass(frozen=True)
 class TextConditioning(Conditioning):
     """Both networks see a caption as character codes, the last tensor of a captioned batch;
     sampling without given text draws from ``captions`` (the run's dataset's, set with
@@ -111,6 +119,14 @@ def make_conditioning(kind: str, spec: DataSpec, latent_dim: int, dataset: str =
                 "Pick a paired dataset such as edges2digits or paired-folder."
             )
         return ImageConditioning("image", 0)
+    if kind == "unpaired":
+        if not spec.unpaired:
+            raise IncompatibleError(
+                f"This model translates between two image domains learnt from unpaired "
+                f"examples, but{where} is not an unpaired dataset ({spec.describe()}). Pick "
+                "one such as edges2digits-unpaired or unpaired-folder."
+            )
+        return UnpairedConditioning("unpaired", 0)
     if kind == "text":
         if not spec.captioned:
             raise IncompatibleError(
@@ -119,4 +135,5 @@ def make_conditioning(kind: str, spec: DataSpec, latent_dim: int, dataset: str =
                 "image-captions."
             )
         return TextConditioning("text", latent_dim)
-    raise IncompatibleError(f"Unknown conditioning {kind!r}; expected none, class, image or text.")
+    raise IncompatibleError(
+        f"Unknown conditioning {kind!r}; expected none, class, image, unpaired or text.")

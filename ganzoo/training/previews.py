@@ -3,8 +3,8 @@
 The inputs are fixed once per run (seeded, independent of the training random state), so
 successive pictures show the same latents evolving and a resumed run draws what an
 uninterrupted one would.  What the picture is follows from the data and the conditioning:
-a scatter over the real points, an image grid, one row per class or caption, or input |
-output | target triplets for image-to-image models.
+a scatter over the real points, an image grid, one row per class or caption, input | output |
+target triplets for image-to-image models, or a | A→B(a) | b | B→A(b) for unpaired ones.
 """
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ class Previews:
         self.reference: Tensor | None = None
         self.targets: Tensor | None = None
         cond: Tensor | None = None
-        if conditioning.name == "image":
+        self.two_way = conditioning.name == "unpaired"
+        if conditioning.name in ("image", "unpaired"):
             cond, self.targets = fixed_sample(dataset, TRIPLETS)[:2]
             n = len(cond)
         elif not spec.is_image:
@@ -73,7 +74,12 @@ class Previews:
     @torch.no_grad()
     def save(self, generator: nn.Module, path: Path, title: str = "") -> None:
         out = generator(self.latents, self.cond).float().cpu()
-        if self.targets is not None:
+        if self.two_way:  # a | A→B(a) | b | B→A(b): each domain's images and translations
+            a, b = self.cond, self.targets.to(self.cond.device)  # type: ignore[union-attr]
+            back = generator.b_to_a(None, b)  # type: ignore[operator]
+            rows = [match_channels(x.float().cpu(), out.shape[1]) for x in (a, out, b, back)]
+            plots.save_image_grid(torch.stack(rows, 1).flatten(0, 1), path, nrow=4)
+        elif self.targets is not None:
             inputs = match_channels(self.cond.float().cpu(), out.shape[1])  # type: ignore[union-attr]
             targets = match_channels(self.targets.float(), out.shape[1])
             plots.save_image_grid(torch.stack([inputs, out, targets], 1).flatten(0, 1), path, nrow=3)

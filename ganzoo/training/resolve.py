@@ -181,6 +181,12 @@ def _check_pairing(recipe: Recipe, spec: DataSpec, dataset: str) -> None:
             "conditioning), so it would learn only the inputs. Use pix2pix (or another model "
             "with image conditioning) on paired data, or an unpaired dataset for this model."
         )
+    if spec.unpaired and recipe.conditioning != "unpaired":
+        raise IncompatibleError(
+            f"Dataset {dataset!r} holds two unpaired image domains (A, B), but model "
+            f"{recipe.name!r} ({recipe.conditioning!r} conditioning) would learn only domain "
+            "A. Use cyclegan on unpaired data, or a single-domain dataset for this model."
+        )
 
 
 def resolve_plan(config: TrainConfig, registry: Registry) -> Plan:

@@ -27,7 +27,7 @@ import copy
 import json
 import platform
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Mapping
@@ -62,6 +62,9 @@ RESUMABLE_FLAGS = ("--steps, --out, --device, --data-root, --download, --tracker
 #: Truncated samples of a batchnorm generator: its statistics re-estimated on this many
 #: batches of this size (BigGAN-PyTorch's standing statistics use 16), from this seed.
 STANDING_BATCHES, STANDING_BATCH, STANDING_SEED = 16, 64, 7919
+
+#: The two translations of a model of unpaired data (CycleGAN's A→B and B→A).
+DIRECTIONS = ("AtoB", "BtoA")
 
 #: Layout of config.json; 1 (before plans were recorded) is read by re-resolving its request.
 RECORD_FORMAT = 2
@@ -314,6 +317,22 @@ class LoadedRun:
             return None
         return space.sample(n, "cpu", rng, truncation=truncation, codes=codes)
 
+    def translating(self, direction: str) -> "LoadedRun":
+        """The run translating ``direction`` (``"AtoB"`` or ``"BtoA"``) of a model of
+        unpaired data: itself, or with its B→A translator (the generator's ``b_to_a``) as
+        the generator and the two domains' shapes swapped."""
+        if self.plan.conditioning != "unpaired":
+            raise GanzooError(
+                f"The model {self.plan.model!r} has one direction; a direction (AtoB, BtoA) "
+                "applies to models trained on unpaired data, such as cyclegan."
+            )
+        if direction not in DIRECTIONS:
+            raise GanzooError(f"Unknown direction {direction!r}; use AtoB or BtoA.")
+        if direction == "AtoB":
+            return self
+        spec = replace(self.spec, shape=self.spec.input_shape, input_shape=self.spec.shape)
+        return replace(self, spec=spec, generator=self.generator.b_to_a, _standing={})
+
     def _random_cond(self, n: int, rng: torch.Generator) -> Tensor | None:
         """Conditions nobody asked for: random classes, or captions drawn from the test
         split of a text-to-image model's dataset (read on first need)."""
@@ -348,7 +367,7 @@ class LoadedRun:
                 f"The model {self.plan.model!r} does not generate from text; --text (texts=) "
                 "applies to text-to-image models such as gan-cls."
             )
-        if kind == "image":
+        if kind in ("image", "unpaired"):
             if inputs is None:
                 raise GanzooError(
                     f"The model {self.plan.model!r} translates images: give input images "
@@ -425,16 +444,20 @@ class LoadedRun:
                inputs: Tensor | None = None, seed: int = 0, batch_size: int = 256,
                truncation: float | None = None,
                codes: Mapping[str, float] | None = None,
-               texts: list[str] | None = None) -> Tensor:
+               direction: str | None = None, texts: list[str] | None = None) -> Tensor:
         """``n`` samples (images in [-1, 1], points in data coordinates) on the CPU.
 
         Class-conditional models draw uniform random classes unless ``labels`` (one class or
         one per sample) is given; image-to-image models need ``inputs`` (one image, repeated,
         or ``n``).  ``truncation`` (the truncation trick) and ``codes`` (named latent codes
         set to values, InfoGAN's) shape the latent vectors, as :meth:`latents` says.
+        Models of unpaired data translate ``direction`` ``"AtoB"`` (default) or ``"BtoA"``.
         Text-to-image models draw from ``texts`` (one caption, repeated, or ``n``), else from
         captions of their dataset's test split.
         """
+        if direction is not None:
+            return self.translating(direction).sample(n, inputs=inputs, seed=seed,
+                                                      batch_size=batch_size)
         latents, cond = self.draw(n, labels=labels, inputs=inputs, seed=seed,
                                   truncation=truncation, codes=codes, texts=texts)
         return self.generate(latents, cond, batch_size, truncation)
@@ -480,7 +503,7 @@ class LoadedRun:
               codes: Mapping[str, float] | None = None, batch_size: int = 256) -> Tensor:
         """``rows`` latent walks of ``steps`` samples each (``rows, steps, *shape``), from
         one random latent to another by :func:`slerp`, one class per walk."""
-        if self.plan.conditioning == "image":
+        if self.plan.conditioning in ("image", "unpaired"):
             raise GanzooError(
                 f"The model {self.plan.model!r} has no latent space to walk: it maps "
                 "input images to outputs (its noise is dropout)."

@@ -40,6 +40,15 @@ def ganzoo_register_datasets(registry):
         source=MNIST_SOURCE + "; outlines computed from each digit",
         extractor_accuracy_target=0.97,  # its targets are mnist-5k's digits
     ))
+    registry.add_dataset(DatasetInfo(
+        name="edges2digits-unpaired",
+        spec=DataSpec(shape=(1, 28, 28), input_shape=(1, 28, 28), unpaired=True),
+        builder="ganzoo_digits.unpaired:edges2digits_unpaired",
+        summary="Unpaired: digit outlines (A) and digits (B), pairing thrown away in train, "
+                "kept in test to score translations (mnist-5k's splits)",
+        source=MNIST_SOURCE + "; outlines computed from each digit",
+        extractor_accuracy_target=0.95,  # per domain: digits, and outlines of digits
+    ))
 
 
 @hookimpl

@@ -25,13 +25,14 @@ def edge_map(digits: Tensor) -> Tensor:
 
 
 @lru_cache(maxsize=None)
-def _all_edges() -> Tensor:
+def all_edges() -> Tensor:
+    """The outlines of all 5,000 mnist-5k digits, in their stored order."""
     return edge_map(mnist_5k_arrays()[0])
 
 
 def edges2digits(*, split: str = "train", image_size: int | None = None, **_: object) -> TensorDataset:
     idx = split_indices("mnist-5k", split)
     digits, labels = mnist_5k_arrays()
-    pairs = TensorDataset(resize(_all_edges()[idx], image_size), resize(digits[idx], image_size))
+    pairs = TensorDataset(resize(all_edges()[idx], image_size), resize(digits[idx], image_size))
     pairs.target_labels = labels[idx]  # each target's class, for the metrics' domain extractor
     return pairs

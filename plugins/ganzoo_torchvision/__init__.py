@@ -63,6 +63,15 @@ DATASETS = (
         source="your side-by-side images under --data-root/{train,test}/",
     ),
     DatasetInfo(
+        name="unpaired-folder",
+        spec=DataSpec(shape=(3, 256, 256), input_shape=(3, 256, 256), unpaired=True),
+        builder="ganzoo_torchvision.folders:unpaired_folder",
+        summary="CycleGAN's two unpaired domains (e.g. horse2zebra): trainA/, trainB/, "
+                "testA/, testB/ under <data root>/unpaired-folder/ or --data-root",
+        offline=False,
+        source="your images under <data root>/unpaired-folder/{trainA,trainB,testA,testB}/",
+    ),
+    DatasetInfo(
         name="image-captions",
         spec=DataSpec(shape=(3, 64, 64), captioned=True),
         builder="ganzoo_torchvision.folders:image_captions",

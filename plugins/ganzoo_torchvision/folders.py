@@ -1,6 +1,7 @@
 """Your own images: ``image-folder`` (any folder of pictures), ``paired-folder`` (pix2pix's
-side-by-side A|B layout) and ``image-captions`` (pictures with a caption each).  Each file is
-decoded on first access and kept in memory.
+side-by-side A|B layout), ``unpaired-folder`` (CycleGAN's two domains) and
+``image-captions`` (pictures with a caption each).  Each file is decoded on first access and
+kept in memory.
 
 image-folder reads every image below ``--data-root`` recursively, converts it to RGB, scales
 its shorter side to the image size (default 64) and center-crops a square.  It is unlabeled:
@@ -11,6 +12,12 @@ subfolders, each split reads its own; otherwise every tenth file (in sorted orde
 paired-folder reads ``--data-root/<split>/`` (e.g. facades: ``train/*.jpg``, ``test/*.jpg``),
 where each image holds the input A on its left half and the target B on its right half;
 items are ``(A, B)`` (pix2pix's AtoB), each half resized to a square (default 256).
+
+unpaired-folder reads CycleGAN's layout (horse2zebra and the authors' other sets):
+``trainA/``, ``trainB/``, ``testA/``, ``testB/`` in ``<data root>/unpaired-folder/`` or in
+``--data-root`` itself; items are ``(a, b)`` drawn independently (see
+:class:`UnpairedFolderImages`), each image resized and center-cropped to a square (default
+256).
 
 image-captions reads ``train/`` and ``test/`` in ``<data root>/image-captions/`` or in
 ``--data-root`` itself: each image ``x.png`` (or .jpg...) with its caption in ``x.txt`` beside
@@ -30,6 +37,7 @@ from pathlib import Path
 
 import torch
 from torch import Tensor
+from torch.utils.data import Dataset
 
 from ganzoo.api import (
     DatasetUnavailableError,
@@ -47,6 +55,8 @@ from ganzoo.api import (
 IMAGE_SIZE = 64
 PAIRED_SIZE = 256
 HELD_OUT_EVERY = 10
+UNPAIRED_FOLDERS = ("trainA", "trainB", "testA", "testB")
+UNPAIRING_SEED = 0
 
 
 def _extensions() -> tuple[str, ...]:
@@ -146,6 +156,55 @@ def paired_folder(*, root: str | Path | None = None, split: str = "train",
         )
     _check_side_by_side(files)
     return PairedFolderImages(files, image_size or PAIRED_SIZE)
+
+
+class UnpairedFolderImages(Dataset):
+    """Two domains of different sizes as one dataset that ``Batcher`` shuffles and resumes.
+
+    It has ``max(|A|, |B|)`` items; item ``i`` pairs ``A[i % |A|]`` with ``B[p[i] % |B|]``
+    for a fixed permutation ``p`` (seeded), so every image of the larger domain is seen
+    once an epoch, the smaller one's cycle, and the partner of an A image is unrelated to
+    it.  The data order is then the batcher's alone, which a checkpoint restores exactly.
+    ``domains`` holds each domain on its own (items ``(x,)``), for metrics.
+    """
+
+    true_partners = False  # B is not the translation of A (horse2zebra has no such pairs)
+
+    def __init__(self, files_a: list[Path], files_b: list[Path], size: int):
+        self.domains = (FolderImages(files_a, size), FolderImages(files_b, size))
+        self._count = max(len(files_a), len(files_b))
+        seed = torch.Generator().manual_seed(UNPAIRING_SEED)
+        self._partner = torch.randperm(self._count, generator=seed).tolist()
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: int) -> tuple[Tensor, Tensor]:
+        a, b = self.domains
+        return a[index % len(a)][0], b[self._partner[index] % len(b)][0]
+
+
+def unpaired_folder(*, root: str | Path | None = None, split: str = "train",
+                    image_size: int | None = None, **_: object) -> UnpairedFolderImages:
+    check_split("unpaired-folder", split)
+    base = data_root(root)
+    folder = base if any((base / name).is_dir() for name in UNPAIRED_FOLDERS) else (
+        base / "unpaired-folder")
+    files = [image_files(folder / f"{split}{d}") if (folder / f"{split}{d}").is_dir() else []
+             for d in "AB"]
+    if not all(files):
+        empty = ", ".join(f"{folder / f'{split}{d}'}/" for d, found in zip("AB", files)
+                          if not found)
+        raise DatasetUnavailableError(
+            f"Dataset 'unpaired-folder' found no images in {empty}. It expects CycleGAN's "
+            f"layout (e.g. horse2zebra): trainA/, trainB/, testA/ and testB/ holding the "
+            f"images ({', '.join(_extensions())}) of domains A and B, in "
+            f"{data_root() / 'unpaired-folder'} or in the folder --data-root names."
+        )
+    for found in files:
+        image_sizes(found, "unpaired-folder")
+    return UnpairedFolderImages(files[0], files[1], image_size or PAIRED_SIZE)
+
 
 class CaptionedFolderImages(FolderImages):
     """Image files with a caption each: items ``(image, caption codes)``."""
