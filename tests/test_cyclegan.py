@@ -135,6 +135,15 @@ def test_the_recipe_trains_and_resumes_exactly_through_the_lr_decay(tmp_path):
     assert state["optimizers"]["generators"]["param_groups"][0]["lr"] == pytest.approx(1e-4)
 
 
+def test_a_penalty_applies_to_each_discriminator_and_generator_terms_are_refused(tmp_path):
+    result = train("cyclegan", "edges2digits-unpaired", out=tmp_path / "r1", steps=1,
+                   regularizers=("r1",), **TINY)
+    assert {"r1_a", "r1_b"} <= set(result.last_losses)
+    with pytest.raises(IncompatibleError, match="l1"):
+        train("cyclegan", "edges2digits-unpaired", out=tmp_path / "l1", steps=1,
+              regularizers=("l1",), **TINY)
+
+
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("cyclegan") / "run"

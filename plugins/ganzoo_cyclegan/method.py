@@ -20,7 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ganzoo.api import Batch, IncompatibleError, Method, OptionRange, Regularizer, check_options
+from ganzoo.api import Batch, IncompatibleError, Method, OptionRange, check_options
+from ganzoo_adversarial.step import _overrides
 
 from ganzoo_cyclegan.pool import ImagePool
 
@@ -28,10 +29,6 @@ OPTION_RANGES = {"cycle_weight": OptionRange(0), "identity_weight": OptionRange(
                  "pool_size": OptionRange(0, 10_000, integer=True),
                  "constant_steps": OptionRange(0, integer=True),
                  "decay_steps": OptionRange(0, integer=True)}
-
-
-def _overrides(reg: Regularizer, hook: str) -> bool:
-    return getattr(type(reg), hook) is not getattr(Regularizer, hook)
 
 
 def lr_factor(step: int, constant_steps: int, decay_steps: int) -> float:
