@@ -312,7 +312,7 @@ class LoadedRun:
             if truncation is not None or codes:
                 raise GanzooError(
                     f"The model {self.plan.model!r} has no latent vector to truncate or set "
-                    "codes in: it maps input images to outputs (its noise is dropout)."
+                    "codes in: it maps input images to outputs."
                 )
             return None
         return space.sample(n, "cpu", rng, truncation=truncation, codes=codes)
@@ -486,7 +486,7 @@ class LoadedRun:
         if space is None:
             raise GanzooError(
                 f"The model {self.plan.model!r} has no latent codes to vary: it maps input "
-                "images to outputs (its noise is dropout)."
+                "images to outputs."
             )
         values = space.code(code).values(steps)
         rng = torch.Generator().manual_seed(seed)
@@ -506,7 +506,7 @@ class LoadedRun:
         if self.plan.conditioning in ("image", "unpaired"):
             raise GanzooError(
                 f"The model {self.plan.model!r} has no latent space to walk: it maps "
-                "input images to outputs (its noise is dropout)."
+                "input images to outputs."
             )
         rng = torch.Generator().manual_seed(seed)
         ends = self._latents(2 * rows, rng, truncation, codes)
