@@ -137,3 +137,37 @@ def test_example_packages_own_tests_pass(example_site: Path) -> None:
         capture_output=True, text=True, env=env, cwd=EXAMPLE, timeout=300,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+
+# ---------------------------------------------------------------- the guide's pictures
+
+def _guide_pictures():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "guide_pictures", ROOT / "benchmarks" / "guide_pictures.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def test_the_guide_shows_each_picture_beside_its_command() -> None:
+    guide = (DOCS / "user-guide.md").read_text()
+    for picture, command in _guide_pictures().PICTURES:
+        assert f"`{command}` | ![" in guide and f"](images/{picture}) |" in guide, command
+        assert (DOCS / "images" / picture).stat().st_size > 0
+
+
+def test_every_guide_command_still_draws_its_picture(tmp_path: Path) -> None:
+    """The script the committed pictures come from, at 2 steps per run."""
+    from PIL import Image
+
+    pictures = _guide_pictures()
+    made = pictures.make(tmp_path, steps=2)
+    assert [p.name for p in made] == [name for name, _ in pictures.PICTURES]
+    for path in made:
+        with Image.open(path) as image:
+            assert min(image.size) >= 28, path.name
+            frames = getattr(image, "n_frames", 1)
+            assert (frames > 1) == (path.suffix == ".gif"), path.name
