@@ -37,6 +37,12 @@ class Regularizer:
     a scalar already weighted, or ``None``.
     """
 
+    def overrides(self, method: str) -> bool:
+        """Whether this regularizer's class overrides ``method`` (``"d_term"``,
+        ``"g_term"``, ``"after_d_step"``...): training methods call only those, and refuse
+        terms they have no use for."""
+        return getattr(type(self), method) is not getattr(Regularizer, method)
+
     def wrap_discriminator(self, discriminator: nn.Module) -> nn.Module:
         """Transform the discriminator once, before its optimizer is built."""
         return discriminator

@@ -98,10 +98,6 @@ class _Generator(nn.Module):
         return torch.tanh(self.net(z)).view(len(z), *self.shape)
 
 
-def _overrides(regularizer: Regularizer, method: str) -> bool:
-    return getattr(type(regularizer), method) is not getattr(Regularizer, method)
-
-
 def check_regularizer(registry: Registry, entry: Entry) -> str:
     checked = []
     for sample in (SAMPLES[2], SAMPLES[0], SAMPLES[-1]):  # images, points, paired images
@@ -131,7 +127,7 @@ def _regularizes(regularizer: object, sample: Sample) -> str:
     require(isinstance(scores, Tensor) and scores.shape[:1] == (BATCH,),
             "the wrapped discriminator no longer returns one score per sample")
     did = [name for name in ("wrap_discriminator", "wrap_generator", "after_d_step")
-           if _overrides(regularizer, name)]
+           if regularizer.overrides(name)]
     d_term = regularizer.d_term(critic, real, fake.detach(), cond)
     if d_term is not None:
         _scalar("d_term", d_term)

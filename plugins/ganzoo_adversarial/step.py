@@ -12,11 +12,7 @@ from typing import Any, Callable
 import torch
 from torch import Tensor, nn
 
-from ganzoo.api import Batch, Method, Regularizer, draw_local
-
-
-def _overrides(reg: Regularizer, method: str) -> bool:
-    return getattr(type(reg), method) is not getattr(Regularizer, method)
+from ganzoo.api import Batch, Method, draw_local
 
 
 class Adversarial(Method):
@@ -35,13 +31,13 @@ class Adversarial(Method):
         self.split = kit.conditioning.split
         self.latent_space = kit.conditioning.latent_space(self.generator)
         regs = kit.regularizers
-        self.d_terms = [(n, r.d_term) for n, r in regs if _overrides(r, "d_term")]
-        self.g_terms = [(n, r.g_term) for n, r in regs if _overrides(r, "g_term")]
+        self.d_terms = [(n, r.d_term) for n, r in regs if r.overrides("d_term")]
+        self.g_terms = [(n, r.g_term) for n, r in regs if r.overrides("g_term")]
         # a name used on both sides is logged as NAME and NAME_g
         d_names = {n for n, _ in self.d_terms}
         self.g_terms = [(f"{n}_g" if n in d_names else n, fn) for n, fn in self.g_terms]
         self.after_d: list[Callable[[nn.Module], None]] = [
-            r.after_d_step for _, r in regs if _overrides(r, "after_d_step")]
+            r.after_d_step for _, r in regs if r.overrides("after_d_step")]
         self.needs_real = self.loss.needs_real_scores_for_g
         self.d_params = [p for p in self.discriminator.parameters() if p.requires_grad]
 

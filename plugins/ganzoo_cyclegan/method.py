@@ -21,7 +21,6 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ganzoo.api import Batch, IncompatibleError, Method, OptionRange, check_options
-from ganzoo_adversarial.step import _overrides
 
 from ganzoo_cyclegan.pool import ImagePool
 
@@ -83,15 +82,15 @@ class CycleGAN(Method):
         self.minimize = kit.precision.minimize
         self.split = kit.conditioning.split
         regs = kit.regularizers
-        refused = [name for name, r in regs if _overrides(r, "g_term")]
+        refused = [name for name, r in regs if r.overrides("g_term")]
         if refused:
             raise IncompatibleError(
                 f"The cyclegan method has no target image for generator terms such as "
                 f"{', '.join(refused)}: its generators' terms are the cycle and identity "
                 "losses. Drop them (--reg none)."
             )
-        self.d_terms = [(n, r.d_term) for n, r in regs if _overrides(r, "d_term")]
-        self.after_d = [r.after_d_step for _, r in regs if _overrides(r, "after_d_step")]
+        self.d_terms = [(n, r.d_term) for n, r in regs if r.overrides("d_term")]
+        self.after_d = [r.after_d_step for _, r in regs if r.overrides("after_d_step")]
         self.cycle_weight, self.identity_weight = cycle_weight, identity_weight
         self.constant_steps, self.decay_steps = constant_steps, decay_steps
         self.pools = {name: ImagePool(pool_size, tuple(spec.shape), kit.device)
