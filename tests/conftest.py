@@ -144,3 +144,15 @@ def no_lock_is_left_held() -> Iterator[None]:
 
     yield
     assert not locking._held, f"folder locks left held: {sorted(map(str, locking._held))}"
+
+
+@pytest.fixture(scope="module")
+def dcgan_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A dcgan trained 2 steps on 8×8 digits with 4-channel nets, once per test module."""
+    from ganzoo.api import train
+
+    tiny = {"base_channels": 4}
+    out = tmp_path_factory.mktemp("runs") / "dcgan-digits"
+    train("dcgan", "digits", steps=2, out=out, batch_size=8, generator_options=tiny,
+          discriminator_options=tiny)
+    return out

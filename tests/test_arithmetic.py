@@ -18,14 +18,6 @@ TINY = {"base_channels": 4}
 
 
 @pytest.fixture(scope="module")
-def dcgan_run(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("runs") / "dcgan-digits"
-    train("dcgan", "digits", steps=2, out=out, batch_size=8, generator_options=TINY,
-          discriminator_options=TINY)
-    return out
-
-
-@pytest.fixture(scope="module")
 def cgan_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("runs") / "cgan-digits"
     train("cgan", "digits", steps=2, out=out, batch_size=8, generator_options=TINY,

@@ -17,16 +17,6 @@ from ganzoo.api import GanzooError, evaluate, export, load_generator, train
 from ganzoo.export import card_path
 from ganzoo.training.run import load_run, read_plan
 
-TINY = {"base_channels": 4}
-
-
-@pytest.fixture(scope="module")
-def dcgan_run(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("runs") / "dcgan-digits"
-    train("dcgan", "digits", steps=2, out=out, batch_size=8, generator_options=TINY,
-          discriminator_options=TINY)
-    return out
-
 
 @pytest.fixture(scope="module")
 def cgan_run(tmp_path_factory) -> Path:
