@@ -45,11 +45,23 @@ def test_learning_rates_must_be_finite(run_cli, tmp_path, flag, value):
     assert f"{flag}" in message and "not a finite number" in message
 
 
+def test_ema_decay_of_one_is_refused_it_would_never_average(run_cli, tmp_path):
+    assert "--ema-decay" in refused(run_cli, tmp_path, "gan", "--dataset", "ring8",
+                                    "--ema-decay", "1")
+
+
+def test_ema_decay_replaces_the_recipes_in_the_plan():
+    registry = get_registry()
+    assert resolve_plan(TrainConfig("gan", "ring8"), registry).ema_decay == 0.999
+    assert resolve_plan(TrainConfig("gan", "ring8", ema_decay=0.99), registry).ema_decay == 0.99
+
+
 @pytest.mark.parametrize("text, match", [
     ('seed = -1', "seed = -1 is out of range"),
     (f'seed = {2**32}', f"seed = {2**32} is out of range"),
     ('lr-g = nan', "lr-g = nan is out of range: nan is not a finite number"),
     ('lr-d = inf', "lr-d = inf is out of range: inf is not a finite number"),
+    ('ema-decay = 1.5', "ema-decay = 1.5 is out of range"),
 ])
 def test_config_files_numbers_are_checked_like_flags(run_cli, tmp_path, text, match):
     config = tmp_path / "request.toml"
@@ -62,6 +74,8 @@ def test_config_files_numbers_are_checked_like_flags(run_cli, tmp_path, text, ma
     ({"seed": 2**32}, "from 0 to 4294967295"),
     ({"lr_g": float("nan")}, "--lr-g must be a finite number above 0"),
     ({"lr_d": float("inf")}, "--lr-d must be a finite number above 0"),
+    ({"ema_decay": 1.0}, r"--ema-decay must lie in \[0, 1\)"),
+    ({"ema_decay": float("nan")}, r"--ema-decay must lie in \[0, 1\)"),
 ])
 def test_the_python_api_refuses_them_too(settings, match):
     with pytest.raises(GanzooError, match=match):

@@ -202,6 +202,10 @@ def _plan_and_options(file: ConfigFile | None, config: TrainConfig,
               help="Discriminator updates per generator update.")
 @click.option("--lr-g", type=PositiveFinite(), help="Generator learning rate.")
 @click.option("--lr-d", type=PositiveFinite(), help="Discriminator learning rate.")
+@click.option("--ema-decay", type=click.FloatRange(0, 1, max_open=True),
+              help="Decay of the generator's moving average, which samples and evaluations "
+                   "use (default: the recipe's, 0.999 for most); lower follows the latest "
+                   "weights closer.")
 @click.option("--latent-dim", type=click.IntRange(min=1))
 @click.option("--image-size", type=click.IntRange(min=1), help="Resize images to N×N.")
 @click.option("--data-root", type=click.Path(path_type=Path), help="Where dataset files live.")

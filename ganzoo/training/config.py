@@ -48,6 +48,8 @@ class TrainConfig:
     n_critic: int | None = None
     lr_g: float | None = None
     lr_d: float | None = None
+    #: decay of the generator's moving average (what samples and evaluations use)
+    ema_decay: float | None = None
     # data
     data_root: Path | None = None
     download: bool = False

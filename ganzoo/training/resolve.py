@@ -157,6 +157,9 @@ def _check_numbers(config: TrainConfig) -> None:
     for flag, lr in (("--lr-g", config.lr_g), ("--lr-d", config.lr_d)):
         if lr is not None and not (math.isfinite(lr) and lr > 0):
             raise GanzooError(f"{flag} must be a finite number above 0, not {lr}.")
+    if config.ema_decay is not None and not 0 <= config.ema_decay < 1:
+        raise GanzooError(f"--ema-decay must lie in [0, 1), not {config.ema_decay}: 0 keeps "
+                          "the latest weights, 0.999 averages over about 1,000 updates.")
     counts = {"--steps": (config.steps, 0), "--batch-size": (config.batch_size, 1),
               "--n-critic": (config.n_critic, 1), "--latent-dim": (config.latent_dim, 1),
               "--image-size": (config.image_size, 1)}
@@ -241,7 +244,7 @@ def resolve_plan(config: TrainConfig, registry: Registry) -> Plan:
         n_critic=_given(config.n_critic, recipe.n_critic),
         batch_size=_given(config.batch_size, recipe.batch_size.get(spec.kind, 64)),
         latent_dim=latent_dim,
-        ema_decay=recipe.ema_decay,
+        ema_decay=recipe.ema_decay if config.ema_decay is None else config.ema_decay,
         seed=config.seed,
         precision=config.precision,
         sync_batchnorm=config.sync_batchnorm,
