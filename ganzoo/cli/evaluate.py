@@ -82,6 +82,10 @@ def _table(what: Path, results: dict[str, dict[str, Any]]) -> Table:
 @click.option("--inception-weights", type=click.Path(path_type=Path, dir_okay=False),
               help="torch-fidelity's Inception-v3 weights file "
                    "(weights-inception-2015-12-05-6726825d.pth); also $GANZOO_INCEPTION_WEIGHTS.")
+@click.option("--drs", "rejection", is_flag=True,
+              help="Measure samples kept by discriminator rejection sampling (Azadi et al. "
+                   "2019; unconditional models): the run's discriminator, calibrated first, "
+                   "filters the generator's samples. Figures are stored as METRIC+drs.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
               help="Store the figures in this JSON file instead of RUN_DIR/eval.json "
                    "(e.g. when the run folder is read-only); with --images, the figures "
@@ -89,7 +93,7 @@ def _table(what: Path, results: dict[str, dict[str, Any]]) -> Table:
 def eval_command(run_dir: Path | None, images: Path | None, dataset: str | None,
                  protocol: str | None, metrics: str | None, num_samples: int | None,
                  device: str, seed: int, inception_weights: Path | None,
-                 out: Path | None) -> None:
+                 rejection: bool, out: Path | None) -> None:
     """Measure the trained run in RUN_DIR (or the images --images names) against the
     dataset's test split.
 
@@ -102,6 +106,7 @@ def eval_command(run_dir: Path | None, images: Path | None, dataset: str | None,
       ganzoo eval runs/pix2pix-edges2digits --metrics l1,psnr,ssim,fid
       ganzoo eval --images samples/ --dataset mnist-5k --out other-gan.json
       ganzoo eval runs/dcgan-mnist-5k --protocol offline-domain
+      ganzoo eval runs/gan-grid25 --metrics mode-coverage --drs
     """
     from ganzoo.metrics.evaluate import evaluate_images, evaluate_run
     from ganzoo.training.run import RunPaths
@@ -113,6 +118,9 @@ def eval_command(run_dir: Path | None, images: Path | None, dataset: str | None,
     if dataset is not None and images is None:
         raise click.UsageError(
             "--dataset goes with --images; a run is measured against its own dataset.")
+    if images is not None and rejection:
+        raise click.UsageError("--drs filters a run's samples with its discriminator; images "
+                               "from --images have none.")
     if images is None and run_dir is None:
         raise click.UsageError("Give a RUN_DIR to measure, or --images DIR|FILE.npz "
                                "--dataset NAME.")
@@ -126,6 +134,6 @@ def eval_command(run_dir: Path | None, images: Path | None, dataset: str | None,
         if out is not None:
             console.print(f"Saved to {escape(str(out))}")
         return
-    results = evaluate_run(run_dir, _split_names(metrics), **options)
+    results = evaluate_run(run_dir, _split_names(metrics), rejection=rejection, **options)
     console.print(_table(run_dir, results))
     console.print(f"Saved to {escape(str(out or RunPaths(run_dir).eval))}")

@@ -154,6 +154,17 @@ def _arithmetic(run: Any, expression: str, out: Path, latents_file: Path | None,
                "first, then variants with noise added)")
 
 
+def _check_rejection(run_dir: Path, shaped: bool) -> None:
+    """--drs filters plain draws of a run folder: it needs the run's discriminator, and it
+    chooses which latents survive, so it cannot follow walks, codes or saved latents."""
+    if run_dir.is_file():
+        raise GanzooError(f"--drs needs the run's discriminator, which {run_dir} (an exported "
+                          "generator) does not hold: give the run folder.")
+    if shaped:
+        raise GanzooError("--drs keeps or drops plain random draws; it does not combine with "
+                          "--interpolate, --code, --arithmetic, --save-latents or --truncation.")
+
+
 @click.command("sample")
 @click.argument("run_dir", metavar="RUN_DIR|MODEL.safetensors", type=click.Path(path_type=Path))
 @click.option("-n", "count", type=click.IntRange(min=1),
@@ -190,14 +201,18 @@ def _arithmetic(run: Any, expression: str, out: Path, latents_file: Path | None,
                    "term is the mean of its exemplars' latents.")
 @click.option("--latents", "latents_file", type=click.Path(path_type=Path, dir_okay=False),
               metavar="FILE.pt", help="Latents --save-latents wrote, for --arithmetic indices.")
+@click.option("--drs", "rejection", is_flag=True,
+              help="Keep the samples discriminator rejection sampling accepts (unconditional "
+                   "runs; the run's discriminator is calibrated first), as 'ganzoo eval "
+                   "--drs' measures them.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", default="cpu", show_default=True)
 def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | None,
                    inputs: tuple[Path, ...], direction: str | None, texts: tuple[str, ...],
                    interpolate: bool, steps: int,
                    truncation: float | None, codes: tuple[str, ...], save_latents: Path | None,
-                   arithmetic: str | None, latents_file: Path | None, seed: int,
-                   device: str) -> None:
+                   arithmetic: str | None, latents_file: Path | None, rejection: bool,
+                   seed: int, device: str) -> None:
     """Draw samples from the trained run in RUN_DIR, or from an exported generator.
 
     \b
@@ -214,12 +229,16 @@ def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | No
       ganzoo sample runs/dcgan-mnist-5k -n 64 --out grid.png --save-latents z.pt
       ganzoo sample runs/dcgan-mnist-5k --arithmetic "3,7,12 - 5,9 + 20" --latents z.pt --out sum.png
       ganzoo sample runs/dcgan-mnist-5k --arithmetic "thick seven - thin seven + thin one" --out sum.png
+      ganzoo sample runs/gan-grid25 -n 2500 --drs --out kept.png
     """
     if run_dir.is_file() and run_dir.suffix.lower() != ".safetensors":
         raise GanzooError(f"{run_dir} is a file: give a run folder, or a .safetensors file "
                           "that 'ganzoo export' wrote.")
     check_output(out, run_dir)
     swept, fixed = parse_codes(codes)
+    if rejection:
+        _check_rejection(run_dir, interpolate or bool(swept) or bool(arithmetic) or bool(fixed)
+                         or bool(save_latents) or truncation is not None)
     if swept and interpolate:
         raise GanzooError("--interpolate and a swept --code NAME each make a strip: pick one.")
     check_latent_options(out, run_dir, walk=interpolate or bool(swept), arithmetic=arithmetic,
@@ -235,6 +254,10 @@ def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | No
     run = (load_exported if is_exported(run_dir) else load_run)(run_dir, device=device)
     if direction is not None:
         run = run.translating(direction)
+    if rejection:  # refuses models it cannot filter before anything is drawn
+        from ganzoo.rejection import rejection_sampler
+
+        drs = rejection_sampler(run, seed=seed)
     image_cond = run.plan.conditioning in ("image", "unpaired")
     if save_latents and run.latent_space is None:
         raise GanzooError(f"--save-latents: the model {run.plan.model!r} has no latent vectors "
@@ -301,9 +324,12 @@ def sample_command(run_dir: Path, count: int | None, out: Path, class_: int | No
         captions = [text for text in texts for _ in range(n)] or None  # a row of n per text
         if captions and len(texts) > 1:
             nrow = n
-        latents, cond = run.draw(n, labels=labels, seed=seed, truncation=truncation, codes=fixed,
-                                 texts=captions)
-        samples = run.generate(latents, cond, truncation=truncation)
+        if rejection:
+            latents, samples = None, drs.sample(n, seed=seed)
+        else:
+            latents, cond = run.draw(n, labels=labels, seed=seed, truncation=truncation,
+                                     codes=fixed, texts=captions)
+            samples = run.generate(latents, cond, truncation=truncation)
         if save_latents and latents is not None:
             save_latent_file(save_latents, latents, cond if run.num_classes else None, run,
                              seed=seed, truncation=truncation, codes=fixed)

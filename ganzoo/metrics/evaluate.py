@@ -325,6 +325,7 @@ def evaluate_run(
     console: Console | None = None,
     out: Path | str | None = None,
     protocol: str | None = None,
+    rejection: bool = False,
 ) -> dict[str, dict[str, Any]]:
     """Measure a trained run against its dataset's test split; merge into ``eval.json``.
 
@@ -333,7 +334,9 @@ def evaluate_run(
     figures go to ``out`` if given, else to the run folder's ``eval.json``.  ``protocol``
     names how image metrics measure (``None``: inception-legacy when its weights are
     present, else offline-domain).  A model of unpaired data is measured in each direction
-    (figures ``fid_AtoB``, ``fid_BtoA``...: see :func:`unpaired_tasks`).
+    (figures ``fid_AtoB``, ``fid_BtoA``...: see :func:`unpaired_tasks`).  ``rejection``
+    measures samples kept by discriminator rejection sampling (:mod:`ganzoo.rejection`)
+    instead, stored as ``METRIC+drs`` beside the plain figures.
     """
     from ganzoo.training.run import load_run
 
@@ -358,14 +361,39 @@ def evaluate_run(
              if conditioning == "unpaired" else
              {"": run_task(run, info, split, run.dataset(split), **settings)})
     console = console or Console(stderr=True)
+    if rejection:
+        draw = _rejection_draw(run, seed, console if progress else None)
+        tasks[""].sampler = draw
     found = {direction: evaluate(
         task, chosen, skip_errors=metrics is None, console=console if progress else None,
         extra={"model": run.plan.model, "checkpoint_step": run.step})
         for direction, task in tasks.items()}
     results = found[""] if "" in found else _per_direction(found)
+    if rejection:
+        for measurement in results.values():
+            measurement.measured_with["sampling"] = draw.record  # type: ignore[attr-defined]
+        results = {f"{name}+drs": measurement for name, measurement in results.items()}
     figures = _as_json(results)
     write_eval(eval_file, figures)
     return figures
+
+
+def _rejection_draw(run: LoadedRun, seed: int, console: Console | None) -> Callable[[int], Tensor]:
+    """The task's sampler through discriminator rejection sampling; it carries the
+    sampler's ``record`` (how it was calibrated, the share of candidates it kept)."""
+    from ganzoo.rejection import rejection_sampler
+
+    if console is not None:
+        with console.status("Calibrating the discriminator for rejection sampling…"):
+            drs = rejection_sampler(run, seed=seed)
+    else:
+        drs = rejection_sampler(run, seed=seed)
+
+    def draw(n: int) -> Tensor:
+        return drs.sample(n, seed=seed)
+
+    draw.record = drs.record  # type: ignore[attr-defined]
+    return draw
 
 
 def evaluate_real(
