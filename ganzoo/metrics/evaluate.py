@@ -34,6 +34,7 @@ from ganzoo.metrics.protocols import check_protocol
 from ganzoo.registry import DISABLE_ENV, Entry, Registry
 
 if TYPE_CHECKING:
+    from ganzoo.rejection import RejectionSampler
     from ganzoo.training.run import LoadedRun
 
 REFERENCE_SPLIT = "test"
@@ -362,8 +363,8 @@ def evaluate_run(
              {"": run_task(run, info, split, run.dataset(split), **settings)})
     console = console or Console(stderr=True)
     if rejection:
-        draw = _rejection_draw(run, seed, console if progress else None)
-        tasks[""].sampler = draw
+        drs = _rejection_sampler(run, seed, console if progress else None)
+        tasks[""].sampler = lambda n: drs.sample(n, seed=seed)
     found = {direction: evaluate(
         task, chosen, skip_errors=metrics is None, console=console if progress else None,
         extra={"model": run.plan.model, "checkpoint_step": run.step})
@@ -371,29 +372,21 @@ def evaluate_run(
     results = found[""] if "" in found else _per_direction(found)
     if rejection:
         for measurement in results.values():
-            measurement.measured_with["sampling"] = draw.record  # type: ignore[attr-defined]
+            measurement.measured_with["sampling"] = drs.record
         results = {f"{name}+drs": measurement for name, measurement in results.items()}
     figures = _as_json(results)
     write_eval(eval_file, figures)
     return figures
 
 
-def _rejection_draw(run: LoadedRun, seed: int, console: Console | None) -> Callable[[int], Tensor]:
-    """The task's sampler through discriminator rejection sampling; it carries the
-    sampler's ``record`` (how it was calibrated, the share of candidates it kept)."""
+def _rejection_sampler(run: LoadedRun, seed: int, console: Console | None) -> RejectionSampler:
+    """The run's calibrated rejection sampler, with a status line while it calibrates."""
     from ganzoo.rejection import rejection_sampler
 
-    if console is not None:
-        with console.status("Calibrating the discriminator for rejection sampling…"):
-            drs = rejection_sampler(run, seed=seed)
-    else:
-        drs = rejection_sampler(run, seed=seed)
-
-    def draw(n: int) -> Tensor:
-        return drs.sample(n, seed=seed)
-
-    draw.record = drs.record  # type: ignore[attr-defined]
-    return draw
+    if console is None:
+        return rejection_sampler(run, seed=seed)
+    with console.status("Calibrating the discriminator for rejection sampling…"):
+        return rejection_sampler(run, seed=seed)
 
 
 def evaluate_real(
